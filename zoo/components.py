@@ -1,0 +1,146 @@
+"""Base classes of the component kinds (imported lazily: this module imports torch).
+
+A component is an ``nn.Module`` built from its pydantic config. ``Model`` subclasses assemble parts
+that their config names by registry name (see :func:`build_part`), and implement the steps the
+engine calls: :meth:`Model.training_step` and :meth:`Model.evaluation_step`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset as TorchDataset
+
+from zoo.config import ComponentConfig, PartRef
+
+
+class Component(nn.Module):
+    """Base of encoders, experts, memories, heads and models.
+
+    Subclasses set ``Config`` (a :class:`ComponentConfig` subclass) and build themselves from it in
+    ``__init__(self, config)``. ``zoo.build`` sets :attr:`zoo_name` to the registry name used.
+    """
+
+    kind: ClassVar[str] = "component"
+    Config: ClassVar[type[ComponentConfig]] = ComponentConfig
+
+    def __init__(self, config: ComponentConfig | None = None) -> None:
+        super().__init__()
+        self.config = config if config is not None else self.Config()
+        self.zoo_name: str | None = None
+
+    def example_inputs(self) -> tuple[Any, ...]:
+        """A tiny input for ``forward`` (used by the conformance kit and ``zoo info``).
+
+        Raises:
+            NotImplementedError: in subclasses that do not provide one; every registered
+                component should, so that ``zoo.testing`` can check it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define example_inputs()")
+
+
+class Encoder(Component):
+    """Maps raw inputs (images, point clouds, frames) to features. ``out_channels`` is public."""
+
+    kind: ClassVar[str] = "encoder"
+
+
+class Expert(Component):
+    """Produces a fixed number of tokens ``[B, tokens, dim]`` from one view of the input."""
+
+    kind: ClassVar[str] = "expert"
+
+
+class Memory(Component):
+    """A learned memory read by attention (e.g. L2HCount's dual-density memory)."""
+
+    kind: ClassVar[str] = "memory"
+
+
+class Head(Component):
+    """Maps features to the task's output (density map, logits, prototypes...)."""
+
+    kind: ClassVar[str] = "head"
+
+
+class Model(Component):
+    """An assembled network whose config names its parts by registry name.
+
+    The engine calls :meth:`training_step` (a dict of named scalar losses; their sum is optimised
+    unless a ``"loss"`` key is given) and :meth:`evaluation_step` (whatever the model's metric
+    accumulates). ``metric`` names a metric of :mod:`zoo.metrics`.
+    """
+
+    kind: ClassVar[str] = "model"
+    metric: ClassVar[str | None] = None
+
+    def training_step(self, batch: Any) -> dict[str, torch.Tensor]:
+        """Named losses for one batch.
+
+        Raises:
+            NotImplementedError: if the model cannot be trained by the engine.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement training_step()")
+
+    def evaluation_step(self, batch: Any) -> dict[str, Any]:
+        """Predictions and targets for one batch, in the form the model's metric expects.
+
+        Raises:
+            NotImplementedError: if the model cannot be evaluated by the engine.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement evaluation_step()")
+
+
+    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
+        """Predict on files named on the command line (``zoo predict NAME INPUT...``).
+
+        Returns a JSON-serialisable dict of results (and paths of any files written to
+        ``output_dir``).
+
+        Raises:
+            NotImplementedError: if the model has no file-level prediction.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement predict_files()")
+
+
+class Dataset(TorchDataset):
+    """A registered dataset, built from a config that holds at least its ``root`` folder."""
+
+    kind: ClassVar[str] = "dataset"
+    Config: ClassVar[type[ComponentConfig]] = ComponentConfig
+
+    def __init__(self, config: ComponentConfig | None = None) -> None:
+        self.config = config if config is not None else self.Config()
+        self.zoo_name: str | None = None
+
+    def collate(self, items: list[Any]) -> Any:
+        """Batch items (default: torch's default collate)."""
+        return torch.utils.data.default_collate(items)
+
+
+def build_part(part: PartRef | str | None, **required: Any) -> Any:
+    """Build a model's part from its reference; ``None`` (switched off) gives ``None``.
+
+    ``required`` are config values the assembling model must impose (e.g. the channel width the
+    encoder produced); a part config that names a different value is an error, not a silent
+    mismatch.
+
+    Raises:
+        ConfigError: if the part's config contradicts a required value.
+        UnknownComponentError: if the part's name is not registered.
+    """
+    if part is None:
+        return None
+    from zoo.errors import ConfigError
+    from zoo.factory import build
+
+    ref = PartRef(name=part) if isinstance(part, str) else part
+    for key, value in required.items():
+        if key in ref.config and ref.config[key] != value:
+            raise ConfigError(
+                f"Part {ref.name} was configured with {key}={ref.config[key]!r}, but the model "
+                f"requires {key}={value!r}. Remove that override."
+            )
+    return build(ref.name, **{**ref.config, **required})

@@ -1,0 +1,121 @@
+"""Typed errors of the zoo core.
+
+Every error says what was wrong, what was expected, and what to do next. Lookup errors subclass
+``KeyError`` (and file errors ``FileNotFoundError``) so that callers written against the builtins
+keep working.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ZooError(Exception):
+    """Base class of every error the zoo raises on purpose."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """Return up to ``limit`` candidates that look like ``name`` (for "did you mean" hints)."""
+    pool = sorted(set(candidates))
+    matches = difflib.get_close_matches(name, pool, n=limit, cutoff=0.5)
+    if not matches:
+        # A bare name often matches the part after "kind/" or a prefix of a catalog name.
+        bare = name.split("/")[-1]
+        matches = [c for c in pool if c.split("/")[-1].startswith(bare) or bare in c][:limit]
+    return matches
+
+
+class UnknownComponentError(ZooError, KeyError):
+    """A name is neither a registered component nor a catalog entry."""
+
+    def __init__(self, name: str, candidates: Iterable[str], kind: str | None = None) -> None:
+        self.name = name
+        self.suggestions = close_matches(name, candidates)
+        where = f"registered {kind}s" if kind else "registered components or catalog entries"
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(
+            f"Unknown name {name!r}: not among the {where}.{hint} "
+            "Run `zoo list` to see every name, or `zoo plugins` to check that the plugin "
+            "providing it is installed and loaded."
+        )
+
+
+class AmbiguousNameError(ZooError, KeyError):
+    """A bare name matches components of several kinds."""
+
+    def __init__(self, name: str, matches: Iterable[str]) -> None:
+        self.name = name
+        self.matches = sorted(matches)
+        super().__init__(
+            f"{name!r} is ambiguous: it names {', '.join(self.matches)}. Use the full `kind/name`."
+        )
+
+
+class DuplicateNameError(ZooError):
+    """Two distributions provide the same registry or catalog name."""
+
+    def __init__(self, name: str, first: str, second: str) -> None:
+        self.name = name
+        self.providers = (first, second)
+        super().__init__(
+            f"{name!r} is provided by both {first} and {second}. Uninstall one, disable one with "
+            "ZOO_DISABLE_PLUGINS=<plugin>, or have the plugin that should win register the name "
+            "with override=True."
+        )
+
+
+class PluginLoadError(ZooError):
+    """A plugin failed to import or to run one of its hooks."""
+
+
+class ConfigError(ZooError, ValueError):
+    """A component configuration or override is invalid."""
+
+
+class CatalogError(ZooError, ValueError):
+    """A catalog entry (registry.toml or plugin contributed) is invalid."""
+
+
+class RecipeNotPublishedError(ZooError):
+    """A catalog entry has no published weights yet (status ``recipe``)."""
+
+
+class ChecksumMismatchError(ZooError):
+    """A downloaded or local weights file does not have the sha256 the catalog pins."""
+
+    def __init__(self, path: str, expected: str, actual: str, removed: bool) -> None:
+        self.path, self.expected, self.actual = path, expected, actual
+        fate = (
+            "The file was removed from the cache so that no later load trusts it; "
+            "`zoo download` fetches it again."
+            if removed
+            else "The file was left in place (it is not in a cache the zoo manages)."
+        )
+        super().__init__(
+            f"sha256 mismatch for {path}: expected {expected}, got {actual}. {fate} "
+            "If the catalog entry is out of date, republish and update its sha256."
+        )
+
+
+class HubUnavailableError(ZooError, ConnectionError):
+    """The Hugging Face Hub could not be reached and the file is not in the cache."""
+
+
+class WeightsNotFoundError(ZooError, FileNotFoundError):
+    """A repository, revision or file does not exist."""
+
+
+class UnsafeCheckpointError(ZooError, ValueError):
+    """A checkpoint format that can execute code (pickle) was offered."""
+
+
+class MissingPluginError(ZooError, ImportError):
+    """A checkpoint needs a component whose plugin is not installed."""
+
+
+class InputError(ZooError, ValueError):
+    """User input (an image, a file, a data folder) cannot be used; nothing was changed."""

@@ -1,0 +1,67 @@
+"""Parsing of weight sources: ``hf-hub:org/repo@<revision>`` and ``local-dir:<path>``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """A Hub repository at a revision (a 40-hex commit, or a branch/tag when asked for)."""
+
+    repo_id: str
+    revision: str
+
+    @property
+    def pinned(self) -> bool:
+        return bool(_COMMIT_RE.match(self.revision))
+
+    def __str__(self) -> str:
+        return f"hf-hub:{self.repo_id}@{self.revision}"
+
+
+@dataclass(frozen=True)
+class LocalSource:
+    """A folder on disk holding ``config.json`` and ``model.safetensors``."""
+
+    path: Path
+
+    def __str__(self) -> str:
+        return f"local-dir:{self.path}"
+
+
+Source = HubSource | LocalSource
+
+
+def is_source(text: str) -> bool:
+    """True if ``text`` starts with a known source prefix."""
+    return text.startswith(("hf-hub:", "local-dir:"))
+
+
+def parse_source(text: str, base_dir: Path | None = None) -> Source:
+    """Parse a source string.
+
+    ``hf-hub:org/repo`` without ``@rev`` means ``@main`` (a moving branch: only for direct use;
+    catalog entries must pin a commit). A relative ``local-dir:`` path is taken relative to
+    ``base_dir`` (the folder of the file that declared it).
+
+    Raises:
+        ValueError: if the prefix, repository id or revision is malformed.
+    """
+    if text.startswith("hf-hub:"):
+        body = text[len("hf-hub:"):]
+        repo_id, _, revision = body.partition("@")
+        if not _REPO_RE.match(repo_id):
+            raise ValueError(f"Bad Hub repository {repo_id!r} in {text!r}; expected 'hf-hub:org/name@<commit>'.")
+        return HubSource(repo_id, revision or "main")
+    if text.startswith("local-dir:"):
+        path = Path(text[len("local-dir:"):]).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        return LocalSource(path)
+    raise ValueError(f"Unknown source {text!r}; expected 'hf-hub:org/repo@<40-hex commit>' or 'local-dir:<path>'.")
