@@ -1,0 +1,107 @@
+"""``zoo.save``: write a folder that ``zoo.load`` and the Hub both understand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from zoo._version import __version__
+from zoo.errors import ConfigError
+from zoo.modelcard import CardInfo, card_from_any, render_card
+from zoo.weights import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, save_weights
+
+#: Bumped when the layout of config.json changes; loaders migrate older layouts.
+SCHEMA_VERSION = 1
+
+
+class SavedConfig(BaseModel):
+    """The ``config.json`` of a saved model."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    schema_version: int
+    zoo_version: str
+    model: str
+    config: dict[str, Any]
+    components: dict[str, str]
+    card: CardInfo = CardInfo()
+
+
+def component_providers(model: Any) -> dict[str, str]:
+    """``{registry name: distribution@version}`` for the model and every registered part in it."""
+    from zoo.plugins import get_host
+
+    registry = get_host().registry
+    providers: dict[str, str] = {}
+    for module in model.modules():
+        name = getattr(module, "zoo_name", None)
+        if name and name in registry.entries:
+            providers[name] = registry.entries[name].provider
+    return providers
+
+
+def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None = None) -> Path:
+    """Save a built model as ``config.json`` + ``model.safetensors`` + ``README.md`` (model card).
+
+    Args:
+        model: a component built by ``zoo.build``/``zoo.load`` (it carries ``zoo_name`` and
+            ``config``).
+        out_dir: the folder to write (created; existing files of the same names are replaced).
+        card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields).
+
+    Returns:
+        The folder written.
+
+    Raises:
+        ConfigError: if the model was not built by the zoo (no registry name or config).
+    """
+    name = getattr(model, "zoo_name", None)
+    config = getattr(model, "config", None)
+    if not name or not isinstance(config, BaseModel):
+        raise ConfigError(
+            f"{type(model).__name__} was not built by zoo.build (no zoo_name/config); build it with "
+            "zoo.build(name) so that its config can be saved beside the weights."
+        )
+    info = card_from_any(card)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    components = component_providers(model)
+    saved = SavedConfig(
+        schema_version=SCHEMA_VERSION,
+        zoo_version=__version__,
+        model=name,
+        config=config.model_dump(mode="json"),
+        components=components,
+        card=info,
+    )
+    save_weights(model, out / WEIGHTS_NAME)
+    (out / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    load_name = info.name or str(out)
+    (out / CARD_NAME).write_text(render_card(info, name, components, load_name), encoding="utf-8")
+    return out
+
+
+def read_saved_config(path: Path) -> SavedConfig:
+    """Read and validate a ``config.json`` written by :func:`save`.
+
+    Raises:
+        ConfigError: if the file is not JSON, misses fields, or has a newer schema.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path} as a zoo config.json: {exc}") from None
+    if not isinstance(raw, dict) or "model" not in raw:
+        raise ConfigError(f"{path} is not a zoo config.json (no 'model' key); was it saved with zoo.save?")
+    if int(raw.get("schema_version", 0)) > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} has schema_version {raw['schema_version']}, newer than this zoo ({SCHEMA_VERSION}); "
+            "upgrade zoo."
+        )
+    try:
+        return SavedConfig.model_validate(raw)
+    except Exception as exc:
+        raise ConfigError(f"Invalid zoo config.json {path}: {exc}") from None
