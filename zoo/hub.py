@@ -48,20 +48,19 @@ def fetch_file(source: HubSource, filename: str) -> Path:
     from huggingface_hub import hf_hub_download
     from huggingface_hub import errors as hub_errors
 
-    offline = is_offline()
     cache = hub_cache_dir()
     where = f"{source.repo_id}@{source.revision} (file {filename!r}, cache {cache})"
+    kwargs = dict(revision=source.revision, cache_dir=cache, endpoint=hub_endpoint(),
+                  library_name="zoo", library_version=__version__)
+    if source.pinned:
+        # A pinned commit never changes: a cached copy is final, so skip the network entirely.
+        try:
+            return Path(hf_hub_download(source.repo_id, filename, local_files_only=True, **kwargs))
+        except hub_errors.LocalEntryNotFoundError:
+            pass
+    offline = is_offline() or not _endpoint_reachable(hub_endpoint())
     try:
-        path = hf_hub_download(
-            source.repo_id,
-            filename,
-            revision=source.revision,
-            cache_dir=cache,
-            endpoint=hub_endpoint(),
-            local_files_only=offline,
-            library_name="zoo",
-            library_version=__version__,
-        )
+        path = hf_hub_download(source.repo_id, filename, local_files_only=offline, **kwargs)
     except hub_errors.RepositoryNotFoundError:
         raise WeightsNotFoundError(
             f"Hub repository {source.repo_id!r} not found at {hub_endpoint() or 'the default endpoint'}. "
@@ -74,9 +73,30 @@ def fetch_file(source: HubSource, filename: str) -> Path:
     except (hub_errors.LocalEntryNotFoundError, OSError) as exc:
         # LocalEntryNotFoundError: offline and not cached, or the connection failed. Any other
         # OSError here is a network failure (requests/httpx errors derive from OSError).
-        mode = "offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE)" if offline else "the Hub is unreachable"
+        mode = "offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE)" if is_offline() else (
+            f"the Hub at {hub_endpoint() or 'the default endpoint'} is unreachable")
         raise HubUnavailableError(
             f"Cannot get {where}: {mode} and the file is not in the cache. Run `zoo download` "
             f"where the Hub is reachable, or point HF_ENDPOINT at a mirror. ({type(exc).__name__})"
         ) from None
     return Path(path)
+
+
+def _endpoint_reachable(endpoint: str | None, timeout: float = 3.0) -> bool:
+    """A quick TCP connect to the endpoint.
+
+    The Hub client retries a refused connection for about 25 s before giving up; a user with no
+    network (or a test) deserves the answer at once.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    parts = urlsplit(endpoint or constants.ENDPOINT)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False

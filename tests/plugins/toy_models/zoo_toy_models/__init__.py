@@ -1,0 +1,1 @@
+"""Tiny components that exercise the zoo core in its tests (not a method)."""

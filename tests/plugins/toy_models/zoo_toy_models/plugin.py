@@ -1,0 +1,27 @@
+"""Registers the toy components (imports nothing heavy)."""
+
+from pathlib import Path
+
+import zoo
+
+
+@zoo.hookimpl
+def zoo_register_components(register):
+    register("expert/toy-mean", "zoo_toy_models.components:MeanExpert", summary="Mean-pooled linear tokens")
+    register("head/toy-linear", "zoo_toy_models.components:LinearHead", summary="Linear classifier")
+    register("model/toy-fusion", "zoo_toy_models.components:ToyFusion", summary="Experts → concat → head")
+
+
+@zoo.hookimpl
+def zoo_register_catalog(add):
+    add(
+        {
+            "name": "toy-fusion-recipe",
+            "model": "model/toy-fusion",
+            "config": {"classes": 3},
+            "status": "recipe",
+            "summary": "A toy recipe (tests)",
+            "reproduce": "zoo train toy-fusion-recipe",
+        },
+        base_dir=Path(__file__).parent,
+    )

@@ -1,0 +1,85 @@
+"""Process-group set-up for ``torchrun`` (DDP: gloo on CPU, nccl on GPU) and cross-rank helpers.
+
+A single process (plain ``python``) is world size 1 and every helper degrades to a no-op, so the
+trainer has one code path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process stands: rank, world size, device."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0 logs, shows progress and writes checkpoints."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def setup_distributed() -> DistContext:
+    """Join the process group that ``torchrun`` describes (``WORLD_SIZE``/``RANK`` env), if any.
+
+    Uses nccl when CUDA is available, gloo otherwise. Without ``WORLD_SIZE`` > 1 nothing is
+    initialised.
+
+    Raises:
+        RuntimeError: if the process group cannot be initialised (from torch).
+    """
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available()
+    device = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
+    if use_cuda:
+        torch.cuda.set_device(device)
+    if world_size > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return DistContext(rank, world_size, local_rank, device)
+
+
+def teardown_distributed() -> None:
+    """Leave the process group (if this module's set-up joined one)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def gather_objects(obj: Any, context: DistContext) -> list[Any]:
+    """Every rank's ``obj`` (pickled between our own processes only), in rank order."""
+    if not context.distributed:
+        return [obj]
+    gathered: list[Any] = [None] * context.world_size
+    dist.all_gather_object(gathered, obj)
+    return gathered
+
+
+def mean_across_ranks(values: dict[str, float], context: DistContext) -> dict[str, float]:
+    """The mean over ranks of scalar values (losses for the log; not used for metrics)."""
+    if not context.distributed or not values:
+        return values
+    keys = sorted(values)
+    tensor = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=context.device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return {k: float(v) / context.world_size for k, v in zip(keys, tensor.tolist())}
+
+
+def barrier(context: DistContext) -> None:
+    """Wait for every rank (no-op in a single process)."""
+    if context.distributed:
+        dist.barrier()

@@ -1,0 +1,13 @@
+"""Errors the engine raises on purpose (all :class:`zoo.errors.ZooError`, so the CLI prints one line)."""
+
+from __future__ import annotations
+
+from zoo.errors import ZooError
+
+
+class TrainingError(ZooError, RuntimeError):
+    """A model's step returned something the engine cannot optimise or evaluate."""
+
+
+class CheckpointError(ZooError, RuntimeError):
+    """A checkpoint is missing, incomplete, or does not fit the run being resumed."""
