@@ -1,0 +1,1 @@
+"""Uni-MER: the motion-driven instruction data builder (flow × AU dual constraint)."""
