@@ -1,0 +1,52 @@
+"""Worker script: train the toy model (used by the kill/resume and torchrun tests).
+
+Usage: python run_toy.py OUT_DIR [--resume] [--batch-size N] [--sleep S] [--epochs E]
+Prints ``step N`` after every optimizer step and saves the final weights to
+``OUT_DIR/final-rank<r>.safetensors``.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import torch  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+from toys import ToyData, build_toy  # noqa: E402
+
+from zoo.engine import TrainConfig, Trainer  # noqa: E402
+from zoo.engine.distributed import teardown_distributed  # noqa: E402
+
+# The configuration both the interrupted and the uninterrupted runs use.
+RUN = dict(epochs=3, lr=0.05, seed=5, deterministic=True, checkpoint_every=2, scheduler="cosine", progress=False)
+DATA = dict(size=36, noise=0.1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir")
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--epochs", type=int, default=RUN["epochs"])
+    parser.add_argument("--dropout", type=float, default=0.3)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    def report(trainer, losses):
+        print(f"step {trainer.position.step}", flush=True)
+        time.sleep(args.sleep)
+
+    config = TrainConfig(**{**RUN, "epochs": args.epochs, "batch_size": args.batch_size, "out_dir": args.out_dir})
+    trainer = Trainer(build_toy(dropout=args.dropout), config, train_data=ToyData(**DATA), hooks=[report])
+    trainer.fit(resume=args.resume)
+    rank = int(os.environ.get("RANK", "0"))
+    save_file({k: v.contiguous() for k, v in trainer.model.state_dict().items()}, f"{args.out_dir}/final-rank{rank}.safetensors")
+    teardown_distributed()
+
+
+if __name__ == "__main__":
+    main()
