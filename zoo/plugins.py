@@ -52,6 +52,11 @@ class PluginStatus:
         }
 
 
+def iter_entry_points() -> list[Any]:
+    """The installed ``zoo.plugins`` entry points (one function, so tests can substitute it)."""
+    return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
 def _env_list(var: str) -> set[str] | None:
     raw = os.environ.get(var)
     if raw is None:
@@ -85,7 +90,7 @@ class PluginHost:
         if self._loaded:
             return
         self._loaded = True
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        for ep in sorted(iter_entry_points(), key=lambda e: e.name):
             dist = ep.dist.name if ep.dist else "<unknown>"
             version = ep.dist.version if ep.dist else "0"
             if _selected(ep.name, dist):

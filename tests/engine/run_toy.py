@@ -6,6 +6,7 @@ Prints ``step N`` after every optimizer step and saves the final weights to
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -23,6 +24,8 @@ from zoo.engine.distributed import teardown_distributed  # noqa: E402
 # The configuration both the interrupted and the uninterrupted runs use.
 RUN = dict(epochs=3, lr=0.05, seed=5, deterministic=True, checkpoint_every=2, scheduler="cosine", progress=False)
 DATA = dict(size=36, noise=0.1)
+# An odd size: sharding it over 2 ranks must not count any sample twice.
+EVAL_DATA = dict(size=21, seed=3, noise=0.0)
 
 
 def main() -> None:
@@ -33,6 +36,8 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--epochs", type=int, default=RUN["epochs"])
     parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--noise", type=float, default=DATA["noise"])
+    parser.add_argument("--eval-metric", default=None, help="evaluate with this metric; print 'eval <json>'")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -41,9 +46,14 @@ def main() -> None:
         time.sleep(args.sleep)
 
     config = TrainConfig(**{**RUN, "epochs": args.epochs, "batch_size": args.batch_size, "out_dir": args.out_dir})
-    trainer = Trainer(build_toy(dropout=args.dropout), config, train_data=ToyData(**DATA), hooks=[report])
+    model = build_toy(dropout=args.dropout)
+    train_data = ToyData(**{**DATA, "noise": args.noise})
+    trainer = Trainer(model, config, train_data=train_data, hooks=[report])
     trainer.fit(resume=args.resume)
     rank = int(os.environ.get("RANK", "0"))
+    if args.eval_metric:
+        model.metric = args.eval_metric
+        print("eval " + json.dumps(trainer.evaluate(ToyData(**EVAL_DATA))), flush=True)
     save_file({k: v.contiguous() for k, v in trainer.model.state_dict().items()}, f"{args.out_dir}/final-rank{rank}.safetensors")
     teardown_distributed()
 

@@ -43,12 +43,16 @@ def _flatten(output: Any) -> list[Any]:
     return []
 
 
-def _forward(component: Any) -> list[Any]:
-    import torch
-
+def _example_inputs(component: Any) -> tuple[Any, ...]:
     inputs = component.example_inputs()
     if not isinstance(inputs, tuple):
         raise ConformanceError(f"{component.zoo_name}.example_inputs() must return a tuple, got {type(inputs).__name__}.")
+    return inputs
+
+
+def _forward(component: Any, inputs: tuple[Any, ...]) -> list[Any]:
+    import torch
+
     component.eval()
     with torch.no_grad():
         tensors = _flatten(component(*inputs))
@@ -92,14 +96,15 @@ def check_component(name: str, atol: float = 1e-6, **overrides: Any) -> None:
     rebuilt = build(name, **component.config.model_dump(mode="json"))
     if rebuilt.config != component.config:
         raise ConformanceError(f"{name}: building from the dumped config gives a different config.")
-    expected = _forward(component)
+    inputs = _example_inputs(component)
+    expected = _forward(component, inputs)
     torch.manual_seed(1)  # a different initialisation, so equal outputs prove the weights loaded
     fresh = build(name, **component.config.model_dump(mode="json"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.safetensors"
         save_weights(component, path)
         load_weights(fresh, path)
-    actual = _forward(fresh)
+    actual = _forward(fresh, inputs)
     if len(actual) != len(expected):
         raise ConformanceError(f"{name}: output structure changed after the weights round trip.")
     for a, b in zip(actual, expected):

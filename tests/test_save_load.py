@@ -1,0 +1,148 @@
+"""zoo.save → zoo.load through local folders: config.json, model card, strictness, safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from huggingface_hub import ModelCard
+
+import zoo
+from zoo.errors import (
+    CatalogError,
+    ChecksumMismatchError,
+    ConfigError,
+    MissingPluginError,
+    RecipeNotPublishedError,
+    UnsafeCheckpointError,
+)
+from zoo.weights import sha256_file
+
+CARD = {
+    "name": "toy-synth",
+    "summary": "A toy model for tests.",
+    "license": "apache-2.0",
+    "datasets": ["toy-synthetic"],
+    "tags": ["toy"],
+    "training_data": "synthetic toy vectors (seed 0)",
+    "task": "text-classification",
+    "metrics": [{"name": "accuracy", "value": 0.75, "measured_on": "synthetic toy test split (32 samples)"}],
+    "reproduce": "zoo train toy-fusion-recipe",
+}
+
+
+def test_save_writes_config_weights_and_a_parseable_card(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy", card=CARD)
+    config = json.loads((out / "config.json").read_text())
+    assert config["schema_version"] == 1 and config["zoo_version"] == zoo.__version__
+    assert config["model"] == "model/toy-fusion"
+    assert config["components"] == {
+        "model/toy-fusion": "zoo-toy-models@0.1.0",
+        "expert/toy-mean": "zoo-toy-models@0.1.0",
+        "head/toy-linear": "zoo-toy-models@0.1.0",
+    }
+    card = ModelCard.load(out / "README.md")
+    assert card.data.library_name == "zoo" and card.data.license == "apache-2.0"
+    assert card.data.datasets == ["toy-synthetic"] and "toy" in card.data.tags
+    result = card.data.eval_results[0]
+    assert (result.metric_type, result.metric_value) == ("accuracy", 0.75)
+    assert result.dataset_name == "synthetic toy test split (32 samples)"
+    assert "| accuracy | 0.75 | synthetic toy test split (32 samples) |" in card.text
+
+
+def test_local_dir_round_trip_is_bit_identical_and_in_eval_mode(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    loaded = zoo.load(f"local-dir:{out}")
+    assert not loaded.training
+    for key, value in toy_model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+
+
+def test_a_swapped_part_is_saved_and_rebuilt(tmp_path: Path) -> None:
+    model = zoo.build("model/toy-fusion", experts={"b": "expert/lbp-top"})
+    out = zoo.save(model, tmp_path / "lbp")
+    assert json.loads((out / "config.json").read_text())["components"]["expert/lbp-top"] == "zoo-thirdparty-lbp@1.2.0"
+    assert zoo.load(f"local-dir:{out}").experts["b"].zoo_name == "expert/lbp-top"
+
+
+def _publish_locally(write_registry, folder: Path, name: str = "toy-local", **extra: str) -> None:
+    sha = sha256_file(folder / "model.safetensors")
+    lines = "\n".join(f"{k} = {v}" for k, v in extra.items())
+    write_registry(
+        f'[models."{name}"]\nmodel = "model/toy-fusion"\nstatus = "published"\n'
+        f'source = "local-dir:{folder}"\nfiles = {{ "model.safetensors" = "sha256:{sha}" }}\n{lines}\n'
+    )
+
+
+def test_load_by_catalog_name_verifies_and_keeps_a_local_bad_file(toy_model, tmp_path: Path, write_registry) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    _publish_locally(write_registry, out)
+    assert zoo.load("toy-local").zoo_source == f"local-dir:{out}"
+    with open(out / "model.safetensors", "r+b") as handle:  # flip one byte of the weights
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        handle.seek(-1, 2)
+        handle.write(bytes([last[0] ^ 0xFF]))
+    with pytest.raises(ChecksumMismatchError) as info:
+        zoo.load("toy-local")
+    assert "left in place" in str(info.value) and (out / "model.safetensors").exists()
+
+
+def test_catalog_config_that_disagrees_with_the_weights_is_an_error(toy_model, tmp_path: Path, write_registry) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    _publish_locally(write_registry, out, config='{ classes = 4 }')
+    with pytest.raises(CatalogError, match="differs from the config.json"):
+        zoo.load("toy-local")
+
+
+def test_a_recipe_says_how_to_train_and_publish() -> None:
+    with pytest.raises(RecipeNotPublishedError) as info:
+        zoo.load("toy-fusion-recipe")
+    message = str(info.value)
+    assert "zoo train toy-fusion-recipe" in message and "zoo publish" in message and "registry.toml" in message
+
+
+def test_weights_that_do_not_fit_are_a_config_error(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    config = json.loads((out / "config.json").read_text())
+    config["config"]["classes"] = 5
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="wrong shape.*head.fc"):
+        zoo.load(f"local-dir:{out}")
+
+
+def test_pickle_checkpoints_are_refused(toy_model, tmp_path: Path) -> None:
+    from zoo.weights import load_weights
+
+    with pytest.raises(UnsafeCheckpointError, match="pickle"):
+        load_weights(toy_model, tmp_path / "pytorch_model.bin")
+    out = zoo.save(toy_model, tmp_path / "toy")
+    (out / "pytorch_model.bin").write_bytes(b"not really a pickle")
+    with pytest.raises(UnsafeCheckpointError):
+        zoo.publish(out, "org/toy")
+
+
+def test_a_checkpoint_whose_plugin_is_missing_names_it(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    config = json.loads((out / "config.json").read_text())
+    config["model"] = "model/not-installed"
+    config["components"]["model/not-installed"] = "zoo-elsewhere@3.0"
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(MissingPluginError, match="model/not-installed from zoo-elsewhere@3.0"):
+        zoo.load(f"local-dir:{out}")
+
+
+def test_save_refuses_a_module_not_built_by_the_zoo(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="zoo.build"):
+        zoo.save(torch.nn.Linear(2, 2), tmp_path / "x")
+
+
+def test_a_newer_schema_is_refused(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    config = json.loads((out / "config.json").read_text())
+    config["schema_version"] = 99
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="upgrade zoo"):
+        zoo.load(f"local-dir:{out}")
