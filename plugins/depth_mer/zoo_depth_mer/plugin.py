@@ -1,0 +1,26 @@
+"""zoo hooks of the Depth-MER plugin (imports nothing heavy: only names are registered here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import zoo
+
+_COMPONENTS = [
+    ("encoder/pointnet2-ssg", "zoo_depth_mer.pointnet2:PointNet2Encoder",
+     "PointNet++ single-scale-grouping point encoder [B,N,C] -> [B,1024]", ()),
+    ("encoder/pointnet2-msg", "zoo_depth_mer.pointnet2:PointNet2MSGEncoder",
+     "PointNet++ multi-scale-grouping point encoder [B,N,C] -> [B,1024]", ()),
+    ("encoder/pointnet", "zoo_depth_mer.pointnet:PointNetEncoder",
+     "PointNet point encoder [B,N,C] -> [B,1024]", ()),
+    ("encoder/dgcnn", "zoo_depth_mer.dgcnn:DGCNNEncoder",
+     "DGCNN point encoder [B,N,C] -> [B,2*emb_dims] (max || avg)", ()),
+    ("head/motion-classifier", "zoo_depth_mer.head:MotionClassifier",
+     "FC 512 -> 256 -> classes (dropout 0.4) on a global point feature", ()),
+]
+
+
+@zoo.hookimpl
+def zoo_register_components(register) -> None:
+    for name, target, summary, aliases in _COMPONENTS:
+        register(name, target, summary=summary, aliases=aliases)
