@@ -62,6 +62,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def resolve_config(
+    name_or_config: str | PartRef | ComponentConfig | dict[str, Any], **overrides: Any
+) -> tuple[RegistryEntry, ComponentConfig]:
+    """The registry entry and the validated config that :func:`build` would use (builds nothing).
+
+    Raises:
+        UnknownComponentError: if the name is unknown (with close matches).
+        ConfigError: if the config or an override does not validate.
+    """
+    base: dict[str, Any] = {}
+    if isinstance(name_or_config, ComponentConfig):
+        entry = _entry_for_config_class(type(name_or_config))
+        base = name_or_config.model_dump(mode="python")
+    else:
+        if isinstance(name_or_config, dict):
+            name_or_config = PartRef.model_validate(name_or_config)
+        if isinstance(name_or_config, PartRef):
+            base, name = dict(name_or_config.config), name_or_config.name
+        else:
+            name = name_or_config
+        resolved = resolve(name)
+        if isinstance(resolved, CatalogEntry):
+            base = merge_overrides(resolved.config, base)
+            resolved = resolve(resolved.model, kind="model")
+        entry = resolved
+    return entry, _config_for(entry, base, overrides)
+
+
 def build(name_or_config: str | PartRef | ComponentConfig | dict[str, Any], **overrides: Any) -> Any:
     """Build a component, model or catalog architecture (without weights) from its config.
 
@@ -81,23 +109,7 @@ def build(name_or_config: str | PartRef | ComponentConfig | dict[str, Any], **ov
         ConfigError: if the config or an override does not validate.
         PluginLoadError: if the implementation cannot be imported.
     """
-    base: dict[str, Any] = {}
-    if isinstance(name_or_config, ComponentConfig):
-        entry = _entry_for_config_class(type(name_or_config))
-        base = name_or_config.model_dump(mode="python")
-    else:
-        if isinstance(name_or_config, dict):
-            name_or_config = PartRef.model_validate(name_or_config)
-        if isinstance(name_or_config, PartRef):
-            base, name = dict(name_or_config.config), name_or_config.name
-        else:
-            name = name_or_config
-        resolved = resolve(name)
-        if isinstance(resolved, CatalogEntry):
-            base = merge_overrides(resolved.config, base)
-            resolved = resolve(resolved.model, kind="model")
-        entry = resolved
-    config = _config_for(entry, base, overrides)
+    entry, config = resolve_config(name_or_config, **overrides)
     component = entry.load_class()(config)
     component.zoo_name = entry.name
     return component

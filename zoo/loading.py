@@ -52,7 +52,7 @@ def _entry_and_source(name: str) -> tuple[CatalogEntry | None, Source]:
     return entry, entry.parsed_source()
 
 
-def fetch(name: str, filenames: tuple[str, ...] = (CONFIG_NAME, WEIGHTS_NAME)) -> ResolvedWeights:
+def fetch(name: str, filenames: tuple[str, ...] = (CONFIG_NAME, WEIGHTS_NAME), full_check: bool = False) -> ResolvedWeights:
     """Get a checkpoint's files (download into the HF cache if needed) and verify their sha256.
 
     Raises:
@@ -60,6 +60,8 @@ def fetch(name: str, filenames: tuple[str, ...] = (CONFIG_NAME, WEIGHTS_NAME)) -
         ChecksumMismatchError: if a file differs from the pinned sha256 (a cached Hub file is
             removed so that no later load trusts it).
         HubUnavailableError, WeightsNotFoundError: see :func:`zoo.hub.fetch_file`.
+
+    ``full_check`` hashes every file even if this process verified it before (``zoo verify``).
     """
     entry, source = _entry_and_source(name)
     wanted = tuple(dict.fromkeys((*filenames, *(entry.files if entry else ()))))
@@ -67,7 +69,10 @@ def fetch(name: str, filenames: tuple[str, ...] = (CONFIG_NAME, WEIGHTS_NAME)) -
     for filename in wanted:
         files[filename] = _fetch_one(source, filename)
         if entry is not None and filename in entry.files:
-            verify_sha256(files[filename], entry.files[filename], remove_on_mismatch=isinstance(source, HubSource))
+            verify_sha256(
+                files[filename], entry.files[filename],
+                remove_on_mismatch=isinstance(source, HubSource), use_memo=not full_check,
+            )
     return ResolvedWeights(source, files, entry)
 
 
@@ -116,11 +121,11 @@ def build_from_saved(saved: SavedConfig) -> Any:
 
 
 def _check_against_entry(entry: CatalogEntry, saved: SavedConfig, model: Any) -> None:
-    from zoo.factory import build
+    from zoo.factory import resolve_config
 
     if entry.model != saved.model:
         raise CatalogError(f"{entry.name}: catalog says {entry.model}, config.json says {saved.model}.")
-    expected = build(entry.name).config if entry.config else None
+    expected = resolve_config(entry.name)[1] if entry.config else None
     if expected is not None and expected != model.config:
         raise CatalogError(
             f"{entry.name}: the catalog entry's config differs from the config.json stored with the "

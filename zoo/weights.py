@@ -24,14 +24,32 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: Path, expected: str, remove_on_mismatch: bool) -> None:
+#: Files verified in this process, keyed by what would change if the file were rewritten.
+_VERIFIED: dict[tuple[str, int, int, int], str] = {}
+
+
+def _stat_key(path: Path) -> tuple[str, int, int, int]:
+    real = path.resolve()
+    st = real.stat()
+    return (str(real), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def verify_sha256(path: Path, expected: str, remove_on_mismatch: bool, use_memo: bool = True) -> None:
     """Check a file's sha256; on mismatch optionally delete it (and its cache blob).
+
+    A file already verified in this process and unchanged since (same inode, size and mtime) is
+    not hashed again, so a warm ``zoo.load`` costs what loading by hand costs; ``zoo verify``
+    passes ``use_memo=False`` to hash every byte.
 
     Raises:
         ChecksumMismatchError: if the digest differs.
     """
+    key = _stat_key(path)
+    if use_memo and _VERIFIED.get(key) == expected:
+        return
     actual = sha256_file(path)
     if actual == expected:
+        _VERIFIED[key] = actual
         return
     removed = False
     if remove_on_mismatch:

@@ -31,7 +31,7 @@ def verify_command(name: str) -> None:
     previous = os.environ.get("ZOO_OFFLINE")
     os.environ["ZOO_OFFLINE"] = "1"
     try:
-        resolved = fetch(name)
+        resolved = fetch(name, full_check=True)
     finally:
         if previous is None:
             os.environ.pop("ZOO_OFFLINE", None)

@@ -54,10 +54,16 @@ def _add_plugin_commands() -> None:
                 status.error = f"zoo_register_commands failed: {type(exc).__name__}: {exc}"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the ``zoo`` command line."""
+def build_cli() -> click.Group:
+    """The ``zoo`` group with the core's commands and every loaded plugin's."""
     _add_core_commands()
     _add_plugin_commands()
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``zoo`` command line."""
+    build_cli()
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="zoo")
 
 

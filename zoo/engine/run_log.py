@@ -24,14 +24,13 @@ class RunLog:
     def __init__(self, out_dir: str | Path, enabled: bool = True) -> None:
         self.path = Path(out_dir) / LOG_NAME
         self.enabled = enabled
-        if enabled:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, kind: str, step: int, epoch: int, values: dict[str, Any]) -> None:
         """Append one record (non-finite floats become ``null``: JSON has no NaN)."""
         if not self.enabled:
             return
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # on first write: evaluation alone writes nothing
         record = {"kind": kind, "step": step, "epoch": epoch, "time": round(time.time(), 3), **clean}
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")

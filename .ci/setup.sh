@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a fresh Debian machine with Python 3.11:
+# Debian libraries (open3d's libusb, Mesa's CPU Vulkan for offscreen rendering), a virtual
+# environment, the core and every in-tree plugin (editable), pinned through constraints.txt.
+#   .ci/setup.sh          core + plugins (what the demo needs)
+#   .ci/setup.sh --test   also the test extras and the test-only plugins under tests/plugins
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+VENV=${VENV:-.venv}
+DEBIAN_PACKAGES=(libusb-1.0-0 libvulkan1 mesa-vulkan-drivers libgl1 libgomp1 git)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt)
+
+# Every in-tree plugin in one call, so that plugins depending on each other resolve locally.
+plugin_args=()
+for dir in plugins/*/; do
+  [ -f "$dir/pyproject.toml" ] && plugin_args+=(-e "$dir")
+done
+extra=""
+if [ "${1:-}" = "--test" ]; then
+  extra="[test]"
+  for dir in tests/plugins/*/; do
+    [ -f "$dir/pyproject.toml" ] && plugin_args+=(-e "$dir")
+  done
+fi
+"${PIP[@]}" -e ".$extra" "${plugin_args[@]}"
+echo "setup: done ($("$VENV/bin/python" -c 'import zoo; print("zoo", zoo.__version__)'), $(ls -d plugins/*/ | wc -l) plugins)"
