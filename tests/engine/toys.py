@@ -43,6 +43,13 @@ class ToyClassifier(zoo.Model):
     def evaluation_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"pred": self(batch["x"]).argmax(dim=1), "target": batch["y"]}
 
+    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, object]:
+        """Each input is a text file of comma-separated features; returns the predicted class."""
+        rows = [[float(v) for v in open(path).read().split(",")] for path in inputs]
+        with torch.no_grad():
+            classes = self(torch.tensor(rows)).argmax(dim=1).tolist()
+        return {"predictions": [{"input": p, "class": c} for p, c in zip(inputs, classes)]}
+
 
 class ToyDataConfig(ComponentConfig):
     root: str = ""
@@ -85,3 +92,13 @@ class ToyData(zoo.Dataset):
 def build_toy(seed: int = 0, **config: object) -> ToyClassifier:
     torch.manual_seed(seed)
     return ToyClassifier(ToyConfig(**config))
+
+
+def register_toys() -> None:
+    """Register the toys as ``model/engine-toy`` and ``dataset/engine-toy`` in the current host."""
+    from zoo.plugins import get_host
+    from zoo.registry import RegistryEntry
+
+    registry = get_host().registry
+    registry.add(RegistryEntry("model/engine-toy", "toys:ToyClassifier", distribution="engine-tests"))
+    registry.add(RegistryEntry("dataset/engine-toy", "toys:ToyData", distribution="engine-tests"))

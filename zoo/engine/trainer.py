@@ -109,8 +109,9 @@ class Trainer:
         self.hooks, self.resume = list(hooks), resume
         self.position = Position()
         self.log = RunLog(self.config.out_dir, enabled=self.context.is_main)
-        self.optimizer = self._build_optimizer()
-        self.scheduler = self._build_scheduler()
+        # Evaluation-only trainers (``zoo eval``) need no optimizer, and may hold frozen models.
+        self.optimizer = self._build_optimizer() if train_data is not None else None
+        self.scheduler = self._build_scheduler() if train_data is not None else None
         self.last_eval: dict[str, float] = {}
         self._last_eval_step: int | None = None
 

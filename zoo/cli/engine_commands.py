@@ -1,0 +1,100 @@
+"""``zoo train``, ``zoo eval``, ``zoo predict``, ``zoo plot``: the engine's command line.
+
+torch is imported inside the commands, so ``zoo --help`` stays fast. Under
+``torchrun --nproc_per_node N -m zoo.cli.main train ...`` the same command trains data-parallel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+def _echo_result(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+        return
+    for key, value in result.items():
+        click.echo(f"{key}: {json.dumps(value, default=str) if isinstance(value, (dict, list)) else value}")
+
+
+@click.command("train", context_settings={"ignore_unknown_options": False})
+@click.argument("recipe")
+@click.argument("overrides", nargs=-1)
+@click.option("--data", type=click.Path(), help="Dataset root folder (sets root of train and eval data).")
+@click.option("--out", type=click.Path(), help="Run folder (default runs/<name>).")
+@click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in the run folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def train(recipe: str, overrides: tuple[str, ...], data: str | None, out: str | None, resume: bool, as_json: bool) -> None:
+    """Train RECIPE (a catalog name or a recipe .toml) and write a publishable folder.
+
+    OVERRIDES are key=value: model.<field> (e.g. model.memory=None,
+    model.experts.texture=expert/lbp-top), dataset.<field>, eval_dataset.<field>,
+    train.<field> (e.g. train.epochs=3). Values are JSON/TOML literals or plain strings.
+    """
+    from zoo.engine.recipe import run_recipe
+
+    result = run_recipe(recipe, data=data, out=out, resume=resume, overrides=overrides)
+    if result.publish_dir is None:  # not rank 0 under torchrun: rank 0 reports
+        return
+    _echo_result(
+        {
+            "run_dir": str(result.out_dir),
+            "publish_dir": str(result.publish_dir),
+            "step": result.summary["step"],
+            "epoch": result.summary["epoch"],
+            "eval": result.summary["eval"],
+            "measured_on": result.recipe.eval_dataset.describe() if result.recipe.eval_dataset else None,
+        },
+        as_json,
+    )
+
+
+@click.command("eval")
+@click.argument("name")
+@click.argument("overrides", nargs=-1)
+@click.option("--data", type=click.Path(), help="Dataset root folder.")
+@click.option("--dataset", "dataset_name", help="Registered dataset (default: the catalog entry's eval_dataset).")
+@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+def eval_(name: str, overrides: tuple[str, ...], data: str | None, dataset_name: str | None, batch_size: int, as_json: bool) -> None:
+    """Evaluate the checkpoint NAME on a dataset; OVERRIDES (field=value) change the dataset config."""
+    from zoo.engine.evaluation import evaluate_checkpoint
+
+    result = evaluate_checkpoint(name, data=data, dataset_name=dataset_name, overrides=overrides, batch_size=batch_size)
+    _echo_result(result, as_json)
+
+
+@click.command("predict")
+@click.argument("name")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "output_dir", type=click.Path(), help="Folder for files the model writes (e.g. density maps).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def predict(name: str, inputs: tuple[str, ...], output_dir: str | None, as_json: bool) -> None:
+    """Run the checkpoint NAME on INPUT files and print its predictions."""
+    import zoo
+
+    model = zoo.load(name)
+    _echo_result(model.predict_files(list(inputs), output_dir), as_json)
+
+
+@click.command("plot")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(), help="Where to write the PNGs (default: RUN_DIR).")
+def plot(run_dir: str, out_dir: str | None) -> None:
+    """Draw the curves of RUN_DIR/metrics.jsonl to loss.png, lr.png and eval.png."""
+    from zoo.engine.plotting import plot_run
+
+    try:
+        written = plot_run(run_dir, out_dir)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not written:
+        raise click.ClickException(f"{run_dir}/metrics.jsonl has no records to plot yet.")
+    for path in written:
+        click.echo(str(path))
+
+
+COMMANDS = (train, eval_, predict, plot)
