@@ -149,7 +149,7 @@ class Catalog:
         try:
             return self.entries[name]
         except KeyError:
-            raise UnknownComponentError(name, self.entries, "catalog entrie") from None
+            raise UnknownComponentError(name, self.entries, where="catalog entries") from None
 
     def list(self, pattern: str = "*") -> list[str]:
         return sorted((n for n in self.entries if fnmatch.fnmatchcase(n, pattern)), key=natural_key)

@@ -32,10 +32,10 @@ def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[
 class UnknownComponentError(ZooError, KeyError):
     """A name is neither a registered component nor a catalog entry."""
 
-    def __init__(self, name: str, candidates: Iterable[str], kind: str | None = None) -> None:
+    def __init__(self, name: str, candidates: Iterable[str], kind: str | None = None, where: str | None = None) -> None:
         self.name = name
         self.suggestions = close_matches(name, candidates)
-        where = f"registered {kind}s" if kind else "registered components or catalog entries"
+        where = where or (f"registered {kind}s" if kind else "registered components or catalog entries")
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(
             f"Unknown name {name!r}: not among the {where}.{hint} "
