@@ -83,3 +83,18 @@ def test_verify_never_downloads(run, write_registry, monkeypatch) -> None:
     )
     result = run("verify", "toy-remote")
     assert result.exit_code == 1 and "offline mode is on" in result.output
+
+
+def test_convert_a_trusted_pickle_checkpoint(run, toy_model, tmp_path: Path) -> None:
+    import torch
+
+    legacy = tmp_path / "author_release.pth"
+    torch.save({"epoch": 3, "state_dict": {f"module.{k}": v for k, v in toy_model.state_dict().items()}}, legacy)
+    refused = run("convert", str(legacy), "model/toy-fusion", str(tmp_path / "out"))
+    assert refused.exit_code == 1 and "--i-trust-this-file" in refused.output
+    done = run("convert", str(legacy), "model/toy-fusion", str(tmp_path / "out"), "--i-trust-this-file")
+    assert done.exit_code == 0, done.output
+    loaded = zoo.load(f"local-dir:{tmp_path / 'out'}")
+    assert torch.equal(loaded.head.fc.weight, toy_model.head.fc.weight)
+    wrong = run("convert", str(legacy), "expert/toy-mean", str(tmp_path / "bad"), "--i-trust-this-file")
+    assert wrong.exit_code == 1 and "does not fit expert/toy-mean" in wrong.output

@@ -146,3 +146,35 @@ def test_a_newer_schema_is_refused(toy_model, tmp_path: Path) -> None:
     (out / "config.json").write_text(json.dumps(config))
     with pytest.raises(ConfigError, match="upgrade zoo"):
         zoo.load(f"local-dir:{out}")
+
+
+def test_weights_saved_by_an_older_plugin_version_are_migrated_by_its_hook(toy_model, tmp_path: Path) -> None:
+    import types
+
+    from safetensors.torch import load_file, save_file
+
+    from zoo.plugins import PluginStatus, get_host
+
+    out = zoo.save(toy_model, tmp_path / "toy")
+    # Pretend version 0.0.9 of the plugin called the head's layer "classifier" instead of "fc".
+    old = {k.replace("head.fc", "head.classifier"): v for k, v in load_file(str(out / "model.safetensors")).items()}
+    save_file(old, str(out / "model.safetensors"))
+    config = json.loads((out / "config.json").read_text())
+    config["components"]["model/toy-fusion"] = "zoo-toy-models@0.0.9"
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="missing"):
+        zoo.load(f"local-dir:{out}")
+
+    migrations = types.ModuleType("toy_migrations")
+    seen = []
+
+    @zoo.hookimpl
+    def zoo_migrate_state_dict(name, from_version, state_dict):
+        seen.append((name, from_version))
+        return {k.replace("head.classifier", "head.fc"): v for k, v in state_dict.items()}
+
+    migrations.zoo_migrate_state_dict = zoo_migrate_state_dict
+    get_host().add_plugin(migrations, PluginStatus("toy_migrations", "zoo-toy-models", "0.1.0", "toy_migrations"))
+    loaded = zoo.load(f"local-dir:{out}")
+    assert seen == [("model/toy-fusion", "0.0.9")]
+    assert torch.equal(loaded.head.fc.weight, toy_model.head.fc.weight)

@@ -64,4 +64,18 @@ def publish_command(folder: str, repo_id: str, name: str | None, private: bool, 
     click.echo(tomli_w.dumps(entry))
 
 
-COMMANDS = (download_command, verify_command, publish_command)
+@click.command("convert")
+@click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False))
+@click.argument("model")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--key", help="Entry of the checkpoint that holds the state dict (e.g. state_dict).")
+@click.option("--i-trust-this-file", "trust", is_flag=True, help="Confirm you trust the pickle file's origin.")
+def convert_command(checkpoint: str, model: str, out_dir: str, key: str | None, trust: bool) -> None:
+    """Convert a legacy pickle CHECKPOINT for MODEL into a safetensors zoo folder OUT_DIR."""
+    from zoo.convert import convert_pickle
+
+    out = convert_pickle(checkpoint, model, out_dir, trust=trust, key=key)
+    click.echo(f"Wrote {out} (config.json, model.safetensors, README.md); load it with local-dir:{out}")
+
+
+COMMANDS = (download_command, verify_command, publish_command, convert_command)
