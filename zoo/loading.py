@@ -39,7 +39,7 @@ def recipe_message(entry: CatalogEntry) -> str:
     return (
         f"{entry.name!r} is a recipe: its weights are not published yet. Build the architecture "
         f"without weights with zoo.build({entry.name!r}); train it with `{reproduce}`, then "
-        "`zoo publish <run dir>/model <org>/<repo>` and add the printed entry to registry.toml."
+        "`zoo publish runs/<name>/publish <org>/<repo>` and add the printed entry to registry.toml."
     )
 
 
