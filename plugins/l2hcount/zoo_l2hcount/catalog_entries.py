@@ -8,6 +8,22 @@ from typing import Any
 SYNTH_NAME = "l2hcount-synth"
 SYNTH_DIR = f"checkpoints/{SYNTH_NAME}"
 
+#: The reduced-width architecture of ``l2hcount-synth`` (≈1 M parameters, 4 MB): same modules as
+#: the default L2HCount, narrower, so that it trains on a CPU in minutes.
+SYNTH_MODEL_CONFIG: dict[str, Any] = {
+    "encoder": {"name": "encoder/vgg16-bn", "config": {"width": 0.25}},
+    "decoder": {"name": "head/density-decoder", "config": {"dim": 64, "fine_dim": 32}},
+    "memory": {"name": "memory/dual-density", "config": {"slots": 128}},
+    "enhance": {"name": "head/hfem", "config": {"hidden": 16}},
+}
+#: Training settings of ``l2hcount-synth`` (and of its no-HDSM ablation, trained the same way).
+SYNTH_TRAIN: dict[str, Any] = {
+    "epochs": 1, "batch_size": 8, "lr": 1e-3, "weight_decay": 1e-4, "scheduler": "cosine", "seed": 0,
+    "max_steps": 800,
+}
+#: The synthetic data: ``zoo l2hcount make-synth`` with these sizes and seed.
+SYNTH_DATA: dict[str, Any] = {"train": 200, "test": 50, "seed": 0, "crop_size": 128}
+
 
 def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:
     """The recipes for real data, plus ``l2hcount-synth`` once its checkpoint folder exists."""

@@ -49,6 +49,7 @@ class CrowdConfig(zoo.ComponentConfig):
     fallback_sigma: float = Field(15.0, gt=0)
     max_side: int | None = Field(None, ge=16, description="resize so the long side is at most this")
     flip: bool = True
+    repeats: int = Field(1, ge=1, description="training: visit every image this many times per epoch")
 
 
 class CrowdDataset(zoo.Dataset, abc.ABC):
@@ -85,7 +86,7 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
         return [self.samples[i] for i in (low if subset == "low" else high)]
 
     def __len__(self) -> int:
-        return len(self.samples)
+        return len(self.samples) * (self.config.repeats if self.training else 1)
 
     def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The image ``[H, W, 3]`` in [0, 1] and its 0-based points (resized to ``max_side``)."""
@@ -94,7 +95,7 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         cfg = self.config
-        image, points = self.load(index)
+        image, points = self.load(index % len(self.samples))
         regime = 0
         if self.training:
             # Seeded from torch's RNG, which the engine seeds (and which differs per worker).
