@@ -17,6 +17,10 @@ _COMPONENTS = [
      "DGCNN point encoder [B,N,C] -> [B,2*emb_dims] (max || avg)", ()),
     ("head/motion-classifier", "zoo_depth_mer.head:MotionClassifier",
      "FC 512 -> 256 -> classes (dropout 0.4) on a global point feature", ()),
+    ("model/depth-mer", "zoo_depth_mer.model:DepthMER",
+     "Depth-MER: onset/apex depth pair -> 6-D motion points -> point encoder -> emotion class", ()),
+    ("dataset/casme3-depth", "zoo_depth_mer.dataset:Casme3Depth",
+     "CAS(ME)^3 Part A onset/apex depth pairs as 6-D motion point sets (3/4/7 classes, LOSO subjects)", ()),
 ]
 
 

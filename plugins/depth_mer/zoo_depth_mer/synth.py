@@ -1,0 +1,138 @@
+"""A seeded synthetic CAS(ME)^3 Part A sample with depth, written in the real on-disk layout.
+
+Every face is an analytic height field (ellipsoid + nose, eye sockets, brow ridge, lips) whose
+shape, size and distance vary by synthetic subject. A micro-expression is a set of AU-like local
+deformations (Gaussian regions that move towards/away from the camera by 0.3–1.5 mm and slide by
+a fraction of a pixel) that rise from onset to apex and fade towards offset; each emotion uses its
+own regions, so the task is learnable from the motion. On top: small rigid head motion (±1.5 px,
+±2 mm, up to ±1° tilt), 0.15 mm Gaussian sensor noise, 0.1 mm quantisation (16-bit PNG in units of
+``DEPTH_UNIT_MM``), zero holes, and a handful of the real label file's quirks (optional).
+This is synthetic data: numbers measured on it say nothing about CAS(ME)^3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from zoo.errors import InputError
+
+#: Millimetres per raw unit of the synthetic depth PNGs (real CAS(ME)^3 is read with its own unit).
+DEPTH_UNIT_MM = 0.1
+
+# name: (centres in face coordinates (x right, y down, in [-1, 1]), sigma, dz mm per unit amplitude,
+#        (dx, dy) pixels per unit amplitude; dx is mirrored on the left half)
+_AUS: dict[str, tuple[list[tuple[float, float]], float, float, tuple[float, float]]] = {
+    "1+2": ([(-0.33, -0.42), (0.33, -0.42)], 0.12, 0.4, (0.0, -1.0)),
+    "4": ([(-0.18, -0.36), (0.18, -0.36)], 0.10, -0.6, (-0.6, 0.5)),
+    "6": ([(-0.42, 0.12), (0.42, 0.12)], 0.14, 1.0, (0.0, -0.6)),
+    "7": ([(-0.33, -0.24), (0.33, -0.24)], 0.09, 0.6, (0.0, 0.0)),
+    "9": ([(0.0, -0.12)], 0.10, 0.8, (0.0, -0.6)),
+    "12": ([(-0.32, 0.50), (0.32, 0.50)], 0.11, 0.7, (1.0, -1.0)),
+    "15": ([(-0.30, 0.58), (0.30, 0.58)], 0.10, -0.6, (0.0, 1.0)),
+    "20": ([(-0.34, 0.50), (0.34, 0.50)], 0.10, 0.3, (1.2, 0.0)),
+    "26": ([(0.0, 0.78)], 0.20, -0.7, (0.0, 1.5)),
+}
+EMOTION_AUS = {"happy": ["6", "12"], "surprise": ["1+2", "26"], "disgust": ["9"], "anger": ["4", "7"],
+               "sad": ["15"], "fear": ["1+2", "20"]}
+EMOTION_WEIGHTS = {"disgust": 0.2, "surprise": 0.2, "happy": 0.2, "others": 0.1, "fear": 0.1, "anger": 0.1, "sad": 0.1}
+_OBJECTIVE = {"happy": "I", "disgust": "II", "surprise": "III", "fear": "IV", "anger": "V", "sad": "VI", "others": "VII"}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The face of one synthetic subject."""
+
+    distance_mm: float
+    width_factor: float
+    nose_mm: float
+    relief: float
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "Subject":
+        return cls(rng.uniform(550, 650), rng.uniform(0.9, 1.05), rng.uniform(14, 22), rng.uniform(0.8, 1.2))
+
+
+def _blob(x: np.ndarray, y: np.ndarray, cx: float, cy: float, sx: float, sy: float | None = None) -> np.ndarray:
+    sy = sx if sy is None else sy
+    return np.exp(-((x - cx) ** 2 / (2 * sx**2) + (y - cy) ** 2 / (2 * sy**2)))
+
+
+def face_height(x: np.ndarray, y: np.ndarray, subject: Subject) -> np.ndarray:
+    """Height towards the camera (mm) of the face surface at face coordinates ``(x, y)``."""
+    r = np.clip(1 - x**2 - y**2, 0, None)
+    h = 60 * np.sqrt(r)
+    h += subject.nose_mm * _blob(x, y, 0, 0.02, 0.10, 0.24)
+    for side in (-1, 1):
+        h -= 7 * subject.relief * _blob(x, y, side * 0.33, -0.24, 0.12, 0.08)
+        h += 4 * subject.relief * _blob(x, y, side * 0.33, -0.42, 0.16, 0.06)
+        h += 3 * subject.relief * _blob(x, y, side * 0.42, 0.12, 0.16)
+    h += 4 * subject.relief * _blob(x, y, 0, 0.52, 0.22, 0.07)
+    return h
+
+
+def au_field(aus: list[str], x: np.ndarray, y: np.ndarray, scale_px: tuple[float, float]) -> tuple[np.ndarray, ...]:
+    """Per-pixel ``(dz mm, dx face units, dy face units)`` of unit-amplitude AUs."""
+    dz, dx, dy = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
+    for au in aus:
+        centres, sigma, lift, (mx, my) = _AUS[au]
+        for cx, cy in centres:
+            weight = _blob(x, y, cx, cy, sigma)
+            dz += lift * weight
+            dx += (np.sign(cx) if cx else 1.0) * mx * weight / scale_px[0]
+            dy += my * weight / scale_px[1]
+    return dz, dx, dy
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One synthetic micro-expression: its label row and how to render its frames."""
+
+    subject_name: str
+    filename: str
+    onset: int
+    apex: int
+    offset: int
+    emotion: str
+    aus: tuple[str, ...]
+    amplitude: float
+    head: tuple[float, ...]  # tu px, tv px, tz mm, slope_u mm/px, slope_v mm/px at the apex
+
+
+def render_depth(subject: Subject, clip: Clip, frame: int, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The ``uint16`` depth PNG content of ``frame`` (units of :data:`DEPTH_UNIT_MM`, 0 = invalid)."""
+    width, height = size
+    progress = _progress(clip, frame)
+    tu, tv, tz, su, sv = (v * min(1.0, (frame - clip.onset) / max(1, clip.apex - clip.onset)) for v in clip.head)
+    v, u = np.mgrid[0:height, 0:width].astype(np.float64)
+    ax, ay = 0.42 * width * subject.width_factor, 0.45 * height
+    x, y = (u - tu - width / 2) / ax, (v - tv - height / 2) / ay
+    dz, dx, dy = au_field(list(clip.aus), x, y, (ax, ay))
+    amp = clip.amplitude * progress
+    z = subject.distance_mm - face_height(x - amp * dx, y - amp * dy, subject) - amp * dz
+    z += tz + su * (u - width / 2) + sv * (v - height / 2) + rng.normal(0, 0.15, z.shape)
+    depth = np.round(z / DEPTH_UNIT_MM)
+    depth[(x**2 + y**2) >= 0.97] = 0
+    depth[rng.random(z.shape) < 0.01] = 0
+    for _ in range(2):  # small specular holes
+        hu, hv, hr = rng.uniform(0.3, 0.7) * width, rng.uniform(0.3, 0.7) * height, rng.uniform(1.5, 3.5)
+        depth[(u - hu) ** 2 + (v - hv) ** 2 < hr**2] = 0
+    return depth.astype(np.uint16)
+
+
+def _progress(clip: Clip, frame: int) -> float:
+    if frame <= clip.apex:
+        return (frame - clip.onset) / max(1, clip.apex - clip.onset)
+    return 1.0 - 0.8 * (frame - clip.apex) / max(1, clip.offset - clip.apex)
+
+
+def shade(depth: np.ndarray) -> np.ndarray:
+    """A grey Lambertian rendering of a depth map, as the RGB stand-in (``uint8 [H, W, 3]``)."""
+    z = depth.astype(np.float64) * DEPTH_UNIT_MM
+    gy, gx = np.gradient(z)
+    light = (0.3 + 0.7 * np.clip((-gx * 0.3 - gy * 0.5 + 1) / np.sqrt(gx**2 + gy**2 + 1), 0, 1)) * 255
+    light[depth == 0] = 20
+    return np.repeat(light.astype(np.uint8)[..., None], 3, axis=2)
