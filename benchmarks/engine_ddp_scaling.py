@@ -50,7 +50,7 @@ def worker(steps: int, batch_size: int) -> None:
 
 def _launch(prefix: list[str], steps: int, batch_size: int) -> dict:
     command = [*prefix, str(Path(__file__).resolve()), "--worker", "--steps", str(steps), "--batch-size", str(batch_size)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parent)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])

@@ -105,7 +105,7 @@ def test_train_eval_predict_plot_from_a_toml_recipe(toys, run, tmp_path):
     assert "engine test toy" in (publish / "README.md").read_text()
     final = load_file(str(list_checkpoints(out)[-1] / "state.safetensors"))
     published = load_file(str(publish / "model.safetensors"))
-    assert all(torch.equal(final[f"model.{k}"], v) for k, v in published.items())
+    assert all(torch.equal(final[f"model.{k}"], v.cpu()) for k, v in published.items())
 
     evaluated = run("eval", f"local-dir:{publish}", "--dataset", "dataset/engine-toy", "--data", tmp_path, "size=12", "seed=0", "--json")
     assert evaluated.exit_code == 0, evaluated.output

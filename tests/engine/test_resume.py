@@ -40,7 +40,7 @@ def _uninterrupted(folder: Path, batch_size: int = 8) -> dict[str, torch.Tensor]
 def _assert_bit_identical(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
     assert a.keys() == b.keys()
     for key in a:
-        assert torch.equal(a[key], b[key]), key
+        assert torch.equal(a[key].cpu(), b[key].cpu()), key
 
 
 def test_resume_after_an_exception_mid_epoch_is_bit_identical(tmp_path):
@@ -64,7 +64,7 @@ def test_resume_after_an_exception_mid_epoch_is_bit_identical(tmp_path):
 def test_run_killed_by_sigkill_resumes_to_identical_weights(tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--sleep", "0.05"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     for line in process.stdout:
         if line.strip() == "step 8":  # mid epoch 1, after the checkpoint at step 8 may or may not be done

@@ -48,7 +48,7 @@ def test_same_seed_gives_identical_weights(tmp_path):
         return trainer.model.state_dict()
 
     first, second = run(tmp_path / "a"), run(tmp_path / "b")
-    assert all(torch.equal(first[k], second[k]) for k in first)
+    assert all(torch.equal(first[k].cpu(), second[k].cpu()) for k in first)
 
 
 def test_max_steps_stops_mid_epoch_and_cosine_reaches_zero(tmp_path):
