@@ -20,14 +20,16 @@ def _echo_result(result: dict[str, Any], as_json: bool) -> None:
         click.echo(f"{key}: {json.dumps(value, default=str) if isinstance(value, (dict, list)) else value}")
 
 
-@click.command("train", context_settings={"ignore_unknown_options": False})
+@click.command("train")
 @click.argument("recipe")
 @click.argument("overrides", nargs=-1)
 @click.option("--data", type=click.Path(), help="Dataset root folder (sets root of train and eval data).")
 @click.option("--out", type=click.Path(), help="Run folder (default runs/<name>).")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in the run folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def train(recipe: str, overrides: tuple[str, ...], data: str | None, out: str | None, resume: bool, as_json: bool) -> None:
+def train(
+    recipe: str, overrides: tuple[str, ...], data: str | None, out: str | None, resume: bool, as_json: bool
+) -> None:
     """Train RECIPE (a catalog name or a recipe .toml) and write a publishable folder.
 
     OVERRIDES are key=value: model.<field> (e.g. model.memory=None,
@@ -59,7 +61,9 @@ def train(recipe: str, overrides: tuple[str, ...], data: str | None, out: str | 
 @click.option("--dataset", "dataset_name", help="Registered dataset (default: the catalog entry's eval_dataset).")
 @click.option("--batch-size", type=int, default=8, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-def eval_(name: str, overrides: tuple[str, ...], data: str | None, dataset_name: str | None, batch_size: int, as_json: bool) -> None:
+def eval_(
+    name: str, overrides: tuple[str, ...], data: str | None, dataset_name: str | None, batch_size: int, as_json: bool
+) -> None:
     """Evaluate the checkpoint NAME on a dataset; OVERRIDES (field=value) change the dataset config."""
     from zoo.engine.evaluation import evaluate_checkpoint
 

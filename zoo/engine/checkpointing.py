@@ -128,7 +128,8 @@ def save_checkpoint(
     optim_tensors, optim_sidecar = _optimizer_split(optimizer)
     # Clone to contiguous CPU tensors: safetensors refuses shared or strided storage.
     model_tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
-    tensors = {**model_tensors, **{k: v.detach().cpu().contiguous() for k, v in {**optim_tensors, **rng_tensors}.items()}}
+    state_tensors = {**optim_tensors, **rng_tensors}
+    tensors = {**model_tensors, **{k: v.detach().cpu().contiguous() for k, v in state_tensors.items()}}
     save_file(tensors, str(tmp / _TENSORS))
     sidecar = {
         "format_version": FORMAT_VERSION,
@@ -211,5 +212,8 @@ def load_latest_checkpoint(out_dir: str | Path) -> LoadedCheckpoint | None:
     path = found[-1]
     sidecar = json.loads((path / _SIDECAR).read_text(encoding="utf-8"))
     if sidecar.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path} has checkpoint format {sidecar.get('format_version')}; expected {FORMAT_VERSION}.")
+        raise CheckpointError(
+            f"{path} has checkpoint format {sidecar.get('format_version')}; this zoo reads format "
+            f"{FORMAT_VERSION}. Resume it with the zoo version that wrote it, or start a fresh run."
+        )
     return LoadedCheckpoint(path, load_file(str(path / _TENSORS)), sidecar)

@@ -176,9 +176,10 @@ def card_for(recipe: Recipe, summary: dict[str, Any], reproduce: str) -> dict[st
     metrics = []
     if recipe.eval_dataset is not None:
         setting = f"after {summary['epoch']} epochs ({summary['step']} steps)"
+        measured_on = recipe.eval_dataset.describe()
         for name, value in summary.get("eval", {}).items():
             if isinstance(value, (int, float)):
-                metrics.append({"name": name, "value": float(value), "measured_on": recipe.eval_dataset.describe(), "setting": setting})
+                metrics.append({"name": name, "value": float(value), "measured_on": measured_on, "setting": setting})
     return {
         "name": recipe.name,
         "summary": recipe.card.summary,

@@ -67,7 +67,9 @@ def total_loss(losses: Any) -> torch.Tensor:
         TrainingError: if ``losses`` is not a non-empty dict of scalar tensors.
     """
     if not isinstance(losses, dict) or not losses:
-        raise TrainingError(f"training_step() must return a non-empty dict of named losses, got {type(losses).__name__}.")
+        raise TrainingError(
+            f"training_step() must return a non-empty dict of named losses, got {type(losses).__name__}."
+        )
     for name, value in losses.items():
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             raise TrainingError(f"Loss {name!r} must be a scalar tensor, got {getattr(value, 'shape', type(value))}.")
@@ -226,18 +228,23 @@ class Trainer:
         self.position.epoch += 1
         self.position.batch_in_epoch = 0
         if train_means:
-            self.log.write("epoch", self.position.step, self.position.epoch, {f"train_{k}": v for k, v in train_means.items()})
+            values = {f"train_{k}": v for k, v in train_means.items()}
+            self.log.write("epoch", self.position.step, self.position.epoch, values)
         cfg = self.config
         last = self.position.epoch == cfg.epochs
         if self.eval_data is not None and (last or (cfg.eval_every and self.position.epoch % cfg.eval_every == 0)):
             self._evaluate_and_log(display)
         self.save_checkpoint()
 
-    def _train_epoch(self, step_module: nn.Module, sampler: ResumableDistributedSampler, display: ProgressDisplay) -> dict[str, float]:
+    def _train_epoch(
+        self, step_module: nn.Module, sampler: ResumableDistributedSampler, display: ProgressDisplay
+    ) -> dict[str, float]:
         cfg, pos = self.config, self.position
         sampler.set_epoch(pos.epoch)
         sampler.skip = pos.batch_in_epoch * cfg.batch_size
-        loader = make_loader(self.train_data, cfg.batch_size, sampler, cfg.num_workers, seed=cfg.seed * 100_003 + pos.epoch)
+        # The loader's generator depends on (seed, epoch) only, like the sampler's order.
+        loader_seed = cfg.seed * 100_003 + pos.epoch
+        loader = make_loader(self.train_data, cfg.batch_size, sampler, cfg.num_workers, seed=loader_seed)
         self.model.train()
         display.start(f"epoch {pos.epoch + 1}/{cfg.epochs}", total=self.steps_per_epoch, completed=pos.batch_in_epoch)
         sums: dict[str, torch.Tensor] = {}
@@ -253,7 +260,9 @@ class Trainer:
             if self._reached_max_steps():
                 break
         # Means over the batches run in this process's session (after a resume: since the resume).
-        return mean_across_ranks({k: float(v) / batches for k, v in sorted(sums.items())}, self.context) if batches else {}
+        if not batches:
+            return {}
+        return mean_across_ranks({k: float(v) / batches for k, v in sorted(sums.items())}, self.context)
 
     def _optimise(self, step_module: nn.Module, batch: Any) -> dict[str, torch.Tensor]:
         losses = step_module(move_to_device(batch, self.context.device))
@@ -305,7 +314,8 @@ class Trainer:
         if not metric:
             raise TrainingError(f"{type(self.model).__name__}.metric is not set; name a metric of zoo.metrics.")
         accumulator = get_accumulator(metric, **(getattr(self.model, "metric_options", None) or {}))
-        loader = make_loader(dataset, self.config.batch_size, ShardSampler(len(dataset), self.context), self.config.num_workers, self.config.seed)
+        sampler = ShardSampler(len(dataset), self.context)
+        loader = make_loader(dataset, self.config.batch_size, sampler, self.config.num_workers, self.config.seed)
         was_training = self.model.training
         self.model.eval()
         if display is not None:
