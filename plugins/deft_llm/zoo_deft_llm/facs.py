@@ -30,7 +30,7 @@ class AULabel:
 
     @property
     def code(self) -> str:
-        return f"{self.side or ''}AU{self.au}"
+        return f"{self.side}{self.au}" if self.side else f"AU{self.au}"
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,33 @@ def zoo_register_components(register):
         "model/deft-llm", "zoo_deft_llm.model:DeftLLM",
         summary="DEFT-LLM: structure/texture/motion experts feeding an LLM, hybrid objective (MER)",
     )
+    register("dataset/unimer", "zoo_deft_llm.datasets:UniMERDataset",
+             summary="Uni-MER JSONL → DEFT-LLM items (aligned crops, flow, AUs, (C, E, R) answer)")
+
+
+@zoo.hookimpl
+def zoo_register_catalog(add):
+    import json
+
+    base = Path(__file__).parent
+    entry_file = base / "checkpoints" / "deft-llm-synth" / "catalog_entry.json"
+    if entry_file.is_file():
+        pinned = json.loads(entry_file.read_text(encoding="utf-8"))
+        from zoo_deft_llm.synth_catalog import SYNTH_ENTRY
+
+        add({**SYNTH_ENTRY, "files": pinned["files"], "metrics": pinned["metrics"]}, base_dir=base)
+    from zoo_deft_llm.recipes import RECIPES
+
+    for recipe in RECIPES:
+        add(recipe, base_dir=base)
+
+
+@zoo.hookimpl
+def zoo_register_commands(cli):
+    from zoo_deft_llm.cli import ablate, deft_llm
+    from zoo_deft_llm.unimer.cli import unimer
+
+    cli.add_command(unimer)
+    cli.add_command(deft_llm)
+    if "ablate" not in cli.commands:  # `zoo ablate NAME --swap ...`, unless the core grows its own verb
+        cli.add_command(ablate)

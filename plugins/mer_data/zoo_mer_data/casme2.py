@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import zoo
 from zoo.errors import InputError
 from zoo_mer_data.classes import make_mapping, normalise_emotion
 from zoo_mer_data.sheets import read_table
@@ -104,3 +105,63 @@ def _report_missing(missing: int, found: int, root: Path) -> None:
         raise InputError(f"No labelled clip under {root} has its onset and apex frames on disk.")
     if missing:
         warnings.warn(f"{missing} labelled clips under {root} have no onset/apex frame on disk; skipped.", stacklevel=3)
+
+
+class ClipsConfig(zoo.ComponentConfig):
+    """Where a MER dataset is, and which subjects to keep."""
+
+    root: str = "data/casme2"
+    subjects: list[str] | None = None
+
+
+class MERClips(zoo.Dataset):
+    """Labelled clips of a MER dataset as metadata dicts (the item layout of ``dataset/casme3``).
+
+    Items: ``sample_id``, ``subject``, ``label`` (index in :attr:`mapping`), ``emotion``, ``aus``,
+    ``onset``/``apex``/``offset`` frame numbers, ``apex_estimated`` and
+    ``frames = {"rgb": {"onset": path, "apex": path, "onset_frame": n, "apex_frame": n}}``. A method
+    plugin reads the frames its own way. Clips the class setting leaves out are skipped.
+    """
+
+    Config = ClipsConfig
+    mapping = CASME2_5
+
+    def __init__(self, config: ClipsConfig | None = None) -> None:
+        super().__init__(config)
+        self.items = [self._item(c) for c in self.read(self.config.root)
+                      if self.mapping.index(c.emotion) is not None
+                      and (self.config.subjects is None or c.subject in self.config.subjects)]
+
+    def read(self, root: str) -> list[ClipRecord]:
+        """The dataset's clip records (subclasses read their own layout)."""
+        return list_clips(root)
+
+    def _item(self, clip: ClipRecord) -> dict[str, Any]:
+        return {"sample_id": f"{clip.subject}_{clip.clip}", "subject": clip.subject, "label": self.mapping.index(clip.emotion),
+                "emotion": clip.emotion, "aus": clip.aus, "onset": clip.onset_frame, "apex": clip.apex_frame,
+                "offset": clip.offset_frame, "apex_estimated": clip.apex_estimated,
+                "frames": {"rgb": {"onset": clip.onset_path, "apex": clip.apex_path,
+                                   "onset_frame": clip.onset_frame, "apex_frame": clip.apex_frame}}}
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.mapping.classes
+
+    @property
+    def subjects(self) -> list[str]:
+        """The subject of each item (for ``zoo_mer_data.loso``)."""
+        return [item["subject"] for item in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.items[index]
+
+    def collate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items are metadata; a batch is their list."""
+        return list(items)
+
+
+class Casme2Clips(MERClips):
+    """``dataset/casme2``: CASME II clips, 5-class setting."""

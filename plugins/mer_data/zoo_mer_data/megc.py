@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zoo.errors import InputError
 from zoo_mer_data import casme2, samm, smic
-from zoo_mer_data.casme2 import ClipRecord
+from zoo_mer_data.casme2 import ClipRecord, MERClips
 from zoo_mer_data.classes import make_mapping
 
 MEGC_CLASSES = ("negative", "positive", "surprise")
@@ -51,3 +51,12 @@ def list_clips(root: str | Path) -> list[ClipRecord]:
     if not clips:
         raise InputError(f"No MEGC2019 part under {root}; expected sub-folders {', '.join(p[0] for p in _PARTS.values())}.")
     return clips
+
+
+class MegcClips(MERClips):
+    """``dataset/megc2019``: the composite (SMIC-HS + CASME II + SAMM), 3 classes."""
+
+    mapping = MEGC_3
+
+    def read(self, root: str) -> list[ClipRecord]:
+        return list_clips(root)

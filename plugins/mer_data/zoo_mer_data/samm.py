@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from zoo.errors import InputError
-from zoo_mer_data.casme2 import ClipRecord, _report_missing, find_file, frame_number
+from zoo_mer_data.casme2 import ClipRecord, MERClips, _report_missing, find_file, frame_number
 from zoo_mer_data.classes import make_mapping, normalise_emotion
 from zoo_mer_data.sheets import read_table
 
@@ -70,3 +70,12 @@ def list_clips(root: str | Path, dataset: str = "samm") -> list[ClipRecord]:
                                 str(frames[apex]), normalise_emotion(row["emotion"]), str(row["aus"] or "").strip(), estimated))
     _report_missing(missing, len(clips), root)
     return clips
+
+
+class SammClips(MERClips):
+    """``dataset/samm``: SAMM clips, 5-class setting (anger, contempt, happiness, surprise, other)."""
+
+    mapping = SAMM_5
+
+    def read(self, root: str) -> list[ClipRecord]:
+        return list_clips(root)

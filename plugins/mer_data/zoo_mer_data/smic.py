@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from zoo.errors import InputError
-from zoo_mer_data.casme2 import ClipRecord
+from zoo_mer_data.casme2 import ClipRecord, MERClips
 from zoo_mer_data.classes import make_mapping
 
 SMIC_CLASSES = ("negative", "positive", "surprise")
@@ -41,3 +41,12 @@ def list_clips(root: str | Path, dataset: str = "smic") -> list[ClipRecord]:
     if not clips:
         raise InputError(f"No SMIC-HS clip with frames under {hs}.")
     return clips
+
+
+class SmicClips(MERClips):
+    """``dataset/smic-hs``: SMIC-HS clips, 3 classes (no AUs: ``aus`` is None)."""
+
+    mapping = SMIC_3
+
+    def read(self, root: str) -> list[ClipRecord]:
+        return list_clips(root)

@@ -1,0 +1,106 @@
+"""Uni-MER: alignment, flow, region motion, the dual constraint, the CLI end to end with --show."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from zoo_deft_llm.face import similarity_from_eyes
+from zoo_deft_llm.facs import AULabel, load_table, parse_aus
+from zoo_deft_llm.flow import compute_flow
+from zoo_deft_llm.regions import RegionMotion, expected_direction, measure_regions
+from zoo_deft_llm.unimer.constraint import Thresholds, apply_dual_constraint
+
+
+def test_similarity_maps_the_eyes_to_their_targets():
+    left, right = np.array([40.0, 60.0]), np.array([90.0, 50.0])
+    matrix = similarity_from_eyes(left, right, ((0.3, 0.38), (0.7, 0.38)), 128)
+    mapped = [matrix @ np.array([*p, 1.0]) for p in (left, right)]
+    np.testing.assert_allclose(mapped[0], [0.3 * 128, 0.38 * 128], atol=1e-3)
+    np.testing.assert_allclose(mapped[1], [0.7 * 128, 0.38 * 128], atol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["tvl1", "dis", "farneback"])
+def test_flow_recovers_a_known_subpixel_shift(method):
+    rng = np.random.default_rng(0)
+    import cv2
+
+    texture = cv2.GaussianBlur((rng.random((96, 96)) * 255).astype(np.uint8), (0, 0), 2)
+    shifted = cv2.warpAffine(texture, np.float32([[1, 0, 0.6], [0, 1, -0.4]]), (96, 96), borderMode=cv2.BORDER_REFLECT)
+    flow = compute_flow(texture, shifted, method)
+    np.testing.assert_allclose(np.median(flow[20:-20, 20:-20].reshape(-1, 2), axis=0), [0.6, -0.4], atol=0.1)
+
+
+def _flow_with(region: str, vector: tuple[float, float], shift=(0.0, 0.0), size: int = 128) -> np.ndarray:
+    table = load_table()
+    flow = np.zeros((size, size, 2), np.float32) + np.float32(shift)
+    x0, y0, x1, y1 = (np.array(table.regions[region]) * size).round().astype(int)
+    flow[y0:y1, x0:x1] += np.float32(vector)
+    return flow
+
+
+def test_region_motion_is_relative_to_rigid_head_motion():
+    table = load_table()
+    motions, noise = measure_regions(_flow_with("chin", (0.0, -1.0), shift=(2.0, 3.0)), table)
+    assert motions["chin"].dy == pytest.approx(-1.0, abs=1e-5) and motions["chin"].dx == pytest.approx(0.0, abs=1e-5)
+    assert motions["glabella"].magnitude == pytest.approx(0.0, abs=1e-6) and noise == pytest.approx(0.0)
+
+
+def test_expected_direction_outward_depends_on_the_side():
+    np.testing.assert_allclose(expected_direction(("outward",), 0.7), [1, 0])
+    np.testing.assert_allclose(expected_direction(("outward",), 0.3), [-1, 0])
+    np.testing.assert_allclose(expected_direction(("up", "outward"), 0.3), np.array([-1, -1]) / np.sqrt(2))
+
+
+def test_dual_constraint_keeps_confirmed_and_rejects_with_reasons():
+    table = load_table()
+    flow = _flow_with("mouth_corner_l", (0.8, -0.8)) + _flow_with("chin", (0.0, 1.0))  # AU12 left; chin DOWN
+    motions, noise = measure_regions(flow, table)
+    result = apply_dual_constraint(parse_aus("L12+17+9"), motions, noise, table)
+    assert result.confirmed_codes == ["L12"]
+    assert result.kept[0]["statement"] == "the left mouth corner moves up and outward (L12)"
+    reasons = {r["au"]: r["reason"] for r in result.rejected}
+    assert reasons["AU17"].startswith("wrong direction") and "chin moves down" in reasons["AU17"]
+    assert reasons["AU9"].startswith("no significant motion")
+
+
+def test_unlabelled_motion_never_becomes_an_au_statement():
+    table = load_table()
+    motions, noise = measure_regions(_flow_with("mouth_corner_l", (0.8, -0.8)), table)
+    assert apply_dual_constraint(parse_aus("4"), motions, noise, table).kept == []
+
+
+def test_flow_only_statements_without_aus():
+    table = load_table()
+    motions, noise = measure_regions(_flow_with("mouth_corner_r", (-0.9, -0.9)), table)
+    result = apply_dual_constraint(None, motions, noise, table, Thresholds(max_flow_only_statements=2))
+    assert result.statements == ["the right mouth corner moves up and outward"]
+    assert result.confirmed_codes == [] and result.rejected == []
+
+
+def test_au_outside_the_table_is_rejected_not_fatal():
+    table = load_table()
+    motions = {name: RegionMotion(name, 0.0, 0.0, 0.5) for name in table.regions}
+    result = apply_dual_constraint([AULabel(61)], motions, 0.0, table)
+    assert result.rejected == [{"au": "AU61", "reason": "not in the FACS table (no region to check)"}]
+
+
+def test_cli_builds_jsonl_and_pngs_from_the_synthetic_set(tmp_path):
+    from zoo_deft_llm.synth import SynthOptions, generate
+    from zoo_deft_llm.unimer.cli import unimer
+
+    generate(tmp_path / "data", SynthOptions(subjects=2, clips_per_subject=5, seed=1, extra_fear_row=False))
+    out = tmp_path / "u.jsonl"
+    result = CliRunner().invoke(unimer, ["build", "--dataset", "casme2", "--root", str(tmp_path / "data"),
+                                         "--out", str(out), "--show", str(tmp_path / "show")])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 10 and {r["subject"] for r in records} == {"sub01", "sub02"}
+    assert all(r["alignment"] == "eyes" for r in records)
+    assert {c["template"] for c in records[0]["conversations"]} == {"cer", "describe", "aus"}
+    happy = [r for r in records if r["emotion"] == "happiness"]
+    assert happy and all(any(k["au"].endswith("12") for k in r["kept"]) for r in happy)
+    assert len(list((tmp_path / "show").glob("*.png"))) == 10

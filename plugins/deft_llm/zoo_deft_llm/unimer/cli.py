@@ -1,0 +1,66 @@
+"""``zoo unimer build``: write Uni-MER JSONL for a dataset (and ``--show`` PNGs)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+
+def _build_one(args):
+    clip, options = args
+    from zoo_deft_llm.unimer.builder import build_record
+
+    return build_record(clip, options)
+
+
+@click.group("unimer")
+def unimer() -> None:
+    """Uni-MER: motion-driven instruction data (optical flow × AU labels, the dual constraint)."""
+
+
+@unimer.command("build")
+@click.option("--dataset", required=True, help="casme2, samm, smic, casme3, megc2019 (or deft-llm-synth = casme2 layout)")
+@click.option("--root", required=True, type=click.Path(exists=True, file_okay=False), help="the dataset's folder")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="the JSONL file to write")
+@click.option("--show", "show_dir", type=click.Path(file_okay=False), default=None, help="write a PNG per clip here")
+@click.option("--flow", "flow_method", default="tvl1", type=click.Choice(["tvl1", "tvl1-full", "dis", "farneback"]))
+@click.option("--size", default=128, show_default=True, help="aligned crop size (pixels)")
+@click.option("--workers", default=1, show_default=True, help="processes (flow is per clip, independent)")
+@click.option("--limit", default=None, type=int, help="only the first N clips")
+def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, workers: int, limit: int | None) -> None:
+    """Write one Uni-MER record per labelled clip of DATASET under ROOT."""
+    from zoo_deft_llm.facs import load_table
+    from zoo_deft_llm.sources import list_clips
+    from zoo_deft_llm.unimer.builder import BuildOptions
+    from zoo_deft_llm.unimer.show import write_show
+
+    clips = list_clips(dataset, root)[:limit]
+    options = BuildOptions(size=size, flow_method=flow_method)
+    table = load_table()
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start, kept, rejected = time.perf_counter(), 0, 0
+    with out.open("w", encoding="utf-8") as handle:
+        for record, prepared, result in _records(clips, options, workers):
+            handle.write(json.dumps(record) + "\n")
+            kept, rejected = kept + len(result.kept), rejected + len(result.rejected)
+            if show_dir:
+                write_show(show_dir, record, prepared, result, table)
+    elapsed = time.perf_counter() - start
+    click.echo(f"wrote {len(clips)} records to {out} ({kept} statements kept, {rejected} AUs rejected; "
+               f"{len(clips) / max(elapsed, 1e-9):.1f} clips/s)")
+
+
+def _records(clips, options, workers: int):
+    from zoo_deft_llm.unimer.builder import build_records
+
+    if workers <= 1:
+        yield from build_records(clips, options)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(_build_one, [(clip, options) for clip in clips], chunksize=4)
