@@ -17,3 +17,11 @@ _DATASETS = [
 def zoo_register_components(register) -> None:
     for name, target, summary in _DATASETS:
         register(name, target, summary=summary)
+
+# CASME II, SAMM, SMIC-HS and the MEGC2019 composite (added with DEFT-LLM; same item layout as casme3).
+_DATASETS += [
+    ("dataset/casme2", "zoo_mer_data.casme2:Casme2Clips", "CASME II clips (CASME2-coding xlsx by header name), 5 classes"),
+    ("dataset/samm", "zoo_mer_data.samm:SammClips", "SAMM clips (FACS codes xlsx with preamble), 5 classes"),
+    ("dataset/smic-hs", "zoo_mer_data.smic:SmicClips", "SMIC-HS clips (class from folder, middle frame = apex, no AUs)"),
+    ("dataset/megc2019", "zoo_mer_data.megc:MegcClips", "MEGC2019 composite (SMIC-HS + CASME II + SAMM), 3 classes, 68 subjects"),
+]
