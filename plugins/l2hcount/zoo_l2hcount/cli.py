@@ -36,11 +36,12 @@ def make_synth(out: Path, n_train: int, n_test: int, seed: int) -> None:
 @click.option("--runs", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/l2hcount-synth"),
               show_default=True, help="engine run folders (logs, resumable checkpoints)")
 @click.option("--steps", type=int, default=None, help="optimizer steps per variant (default: the recipe's)")
-@click.option("--threads", type=int, default=2, show_default=True)
-def train_synth(out: Path | None, data: Path, runs: Path, steps: int | None, threads: int) -> None:
+@click.option("--threads", type=int, default=2, show_default=True, help="torch CPU threads")
+@click.option("--workers", type=int, default=0, show_default=True, help="data-loading processes")
+def train_synth(out: Path | None, data: Path, runs: Path, steps: int | None, threads: int, workers: int) -> None:
     """Train l2hcount-synth and its no-HDSM ablation; save the full model and print both metrics."""
     from zoo_l2hcount import checkpoint_dir
     from zoo_l2hcount.train_synth import train_synthetic
 
-    summary = train_synthetic(out or checkpoint_dir(), data, runs, steps, threads)
+    summary = train_synthetic(out or checkpoint_dir(), data, runs, steps, threads, workers)
     click.echo(json.dumps(summary, indent=2))
