@@ -29,6 +29,12 @@ def _one_thread():
 
 
 @pytest.fixture
+def tiny_overrides() -> dict:
+    """The overrides that make the tiny model (importable module names are not, under importlib mode)."""
+    return dict(TINY)
+
+
+@pytest.fixture
 def tiny_model():
     import torch
     import zoo
