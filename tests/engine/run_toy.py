@@ -42,7 +42,10 @@ def main() -> None:
     torch.set_num_threads(1)
 
     def report(trainer, losses):
-        print(f"step {trainer.position.step}", flush=True)
+        # One write per line: the ranks under torchrun share the pipe, and print() writes the
+        # text and the newline separately, which lets lines of two processes interleave.
+        sys.stdout.write(f"step {trainer.position.step}\n")
+        sys.stdout.flush()
         time.sleep(args.sleep)
 
     config = TrainConfig(**{**RUN, "epochs": args.epochs, "batch_size": args.batch_size, "out_dir": args.out_dir})
@@ -53,7 +56,8 @@ def main() -> None:
     rank = int(os.environ.get("RANK", "0"))
     if args.eval_metric:
         model.metric = args.eval_metric
-        print("eval " + json.dumps(trainer.evaluate(ToyData(**EVAL_DATA))), flush=True)
+        sys.stdout.write("eval " + json.dumps(trainer.evaluate(ToyData(**EVAL_DATA))) + "\n")
+        sys.stdout.flush()
     save_file({k: v.contiguous() for k, v in trainer.model.state_dict().items()}, f"{args.out_dir}/final-rank{rank}.safetensors")
     teardown_distributed()
 

@@ -78,6 +78,23 @@ def test_run_killed_by_sigkill_resumes_to_identical_weights(tmp_path):
     _assert_bit_identical(_uninterrupted(tmp_path / "reference"), load_file(str(out / "final-rank0.safetensors")))
 
 
+def test_sigterm_saves_a_checkpoint_at_that_step_and_resume_is_bit_identical(tmp_path):
+    out = tmp_path / "terminated"
+    command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--sleep", "0.05"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in process.stdout:
+        if line.strip() == "step 7":  # no periodic checkpoint at 7 (checkpoint_every=2)
+            process.send_signal(signal.SIGTERM)
+            break
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "TrainingInterrupted" in stderr and "resume=True" in stderr
+    position = load_latest_checkpoint(out).position
+    assert position.step >= 7 and position.batch_in_epoch == position.step - 5  # epoch 1 began after step 5
+    subprocess.run([*command[:3], "--resume"], check=True, env=env, timeout=120, capture_output=True)
+    _assert_bit_identical(_uninterrupted(tmp_path / "reference"), load_file(str(out / "final-rank0.safetensors")))
+
+
 def test_incomplete_checkpoints_are_ignored(tmp_path):
     _uninterrupted(tmp_path)
     complete = list_checkpoints(tmp_path)[-1]

@@ -4,7 +4,9 @@
 """
 
 from zoo.engine.config import TrainConfig
-from zoo.engine.errors import CheckpointError, TrainingError
+from zoo.engine.errors import CheckpointError, TrainingError, TrainingInterrupted
 from zoo.engine.trainer import Trainer, seed_everything
 
-__all__ = ["CheckpointError", "TrainConfig", "Trainer", "TrainingError", "seed_everything"]
+__all__ = [
+    "CheckpointError", "TrainConfig", "Trainer", "TrainingError", "TrainingInterrupted", "seed_everything",
+]

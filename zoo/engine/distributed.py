@@ -55,8 +55,13 @@ def setup_distributed() -> DistContext:
 
 
 def teardown_distributed() -> None:
-    """Leave the process group (if this module's set-up joined one)."""
+    """Leave the process group (if this module's set-up joined one).
+
+    All ranks meet at a barrier first: a rank that tears gloo down while a peer is still using
+    the connection can abort the peer ("terminate called without an active exception").
+    """
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 

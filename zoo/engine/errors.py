@@ -11,3 +11,7 @@ class TrainingError(ZooError, RuntimeError):
 
 class CheckpointError(ZooError, RuntimeError):
     """A checkpoint is missing, incomplete, or does not fit the run being resumed."""
+
+
+class TrainingInterrupted(ZooError):
+    """A stop signal (SIGTERM) ended training after a checkpoint was written; resume continues."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import os
 import random
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,12 +28,35 @@ from zoo.engine.checkpointing import Position, load_latest_checkpoint, save_chec
 from zoo.engine.config import TrainConfig
 from zoo.engine.data import ResumableDistributedSampler, ShardSampler, make_loader, move_to_device
 from zoo.engine.distributed import gather_objects, mean_across_ranks, setup_distributed
-from zoo.engine.errors import CheckpointError, TrainingError
+from zoo.engine.errors import CheckpointError, TrainingError, TrainingInterrupted
 from zoo.engine.progress import ProgressDisplay
 from zoo.engine.run_log import RunLog
 
 #: Called after every optimizer step with the trainer and the step's detached losses.
 StepHook = Callable[["Trainer", dict[str, torch.Tensor]], None]
+
+
+class _StopSignal:
+    """Records SIGTERM (schedulers' preemption, torchrun's shutdown) instead of dying mid-step.
+
+    Installed only in the main thread (``signal`` allows no other); restored when training ends.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: Any = None
+
+    def __enter__(self) -> "_StopSignal":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self.received = signum
 
 
 class _StepModule(nn.Module):
@@ -116,6 +141,7 @@ class Trainer:
         self.scheduler = self._build_scheduler() if train_data is not None else None
         self.last_eval: dict[str, float] = {}
         self._last_eval_step: int | None = None
+        self._stop = _StopSignal()  # replaced by the installed one during fit()
 
     # -- set-up -------------------------------------------------------------------------------
     def _build_optimizer(self) -> torch.optim.Optimizer:
@@ -212,7 +238,8 @@ class Trainer:
         sampler = ResumableDistributedSampler(self.train_data, self.context, self.config.shuffle, self.config.seed)
         step_module = self._step_module()
         train_means: dict[str, float] = {}
-        with ProgressDisplay(self.config.progress and self.context.is_main) as display:
+        display = ProgressDisplay(self.config.progress and self.context.is_main)
+        with display, _StopSignal() as self._stop:
             while self.position.epoch < self.config.epochs and not self._reached_max_steps():
                 train_means = self._train_epoch(step_module, sampler, display)
                 if self.position.batch_in_epoch < self.steps_per_epoch:
@@ -289,6 +316,21 @@ class Trainer:
             self.save_checkpoint()
         for hook in self.hooks:
             hook(self, losses)
+        self._stop_if_signalled()
+
+    def _stop_if_signalled(self) -> None:
+        received = self._stop.received is not None
+        if self.context.distributed:  # every rank must stop at the same step, or collectives hang
+            flag = torch.tensor([int(received)], device=self.context.device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            received = bool(flag.item())
+        if not received:
+            return
+        self.save_checkpoint()
+        raise TrainingInterrupted(
+            f"Training stopped by a stop signal at step {self.position.step}; a checkpoint was saved in "
+            f"{self.config.out_dir}/checkpoints. Continue with resume=True (zoo train ... --resume)."
+        )
 
     # -- evaluation ---------------------------------------------------------------------------
     def _evaluate_and_log(self, display: ProgressDisplay) -> None:
