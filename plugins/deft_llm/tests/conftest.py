@@ -21,6 +21,12 @@ TINY_OVERRIDES = {
 
 
 @pytest.fixture(scope="session")
+def tiny_overrides():
+    """Overrides that make model/deft-llm tiny (test-sized backbones, 2-layer LLM, 32² inputs)."""
+    return TINY_OVERRIDES
+
+
+@pytest.fixture(scope="session")
 def tiny_model():
     import zoo
 

@@ -73,5 +73,29 @@ def ablate(name: str, swaps: tuple[str, ...], unimer: str | None, out_path: str,
     click.echo(table + f"\nwritten to {out_path}")
 
 
+@deft_llm.command("loso")
+@click.argument("name")
+@click.option("--unimer", type=click.Path(dir_okay=False, exists=True), required=True, help="Uni-MER JSONL of the dataset")
+@click.option("--setting", default=None, help="class setting (default: the recipe's, e.g. casme2-5)")
+@click.option("--only", multiple=True, help="run only these test subjects (a documented subset of folds)")
+@click.option("--epochs", default=None, type=int, help="override the recipe's epochs")
+@click.option("--workdir", type=click.Path(file_okay=False), default="runs/deft-llm-loso", show_default=True)
+def loso(name: str, unimer: str, setting: str | None, only: tuple[str, ...], epochs: int | None, workdir: str) -> None:
+    """Leave-one-subject-out training/evaluation of NAME's config on a Uni-MER file; prints UF1/UAR."""
+    import torch
+
+    from zoo.catalog import get_catalog
+    from zoo_deft_llm.datasets import UniMERConfig, UniMERDataset
+    from zoo_deft_llm.loso import run_loso
+
+    entry = get_catalog().get(name)
+    torch.set_num_threads(1)  # see train-synth
+    data = UniMERDataset(UniMERConfig(path=unimer, setting=setting or entry.recipe.get("setting", "casme2-5"),
+                                      image_size=entry.config.get("image_size", 64)))
+    train_config = {**entry.recipe.get("train", {}), **({"epochs": epochs} if epochs else {})}
+    result = run_loso(entry.config, data, train_config, Path(workdir), list(only) or None)
+    click.echo(json.dumps(result, indent=1))
+
+
 deft_llm.add_command(ablate)
 COMMANDS = (deft_llm,)

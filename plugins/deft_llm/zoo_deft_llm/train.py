@@ -17,6 +17,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 30, "batch_size": 8, "lr": 2e-3, "we
 def score_both_readings(model, dataset, batch_size: int = 16) -> dict[str, Any]:
     """UF1/UAR/accuracy of the head's emotion and of the emotion parsed from the generated answer.
 
+    The accumulators are returned too (``head_accumulator``, ``generated_accumulator``) so that
+    LOSO can pool TP/FP/FN over folds before computing the scores.
+
     A generation that names no known emotion counts as a miss of its true class (a false negative)
     without adding a false positive to any real class: it is scored as an extra "unparsed" class
     that never occurs in the ground truth, which :class:`MERAccumulator` leaves out of the means.
@@ -35,12 +38,12 @@ def score_both_readings(model, dataset, batch_size: int = 16) -> dict[str, Any]:
             parsed[parsed < 0] = classes
             generated.update({"pred": parsed, "target": out["target"]})
             answers += out["answers"]
-    result: dict[str, Any] = {"head": head.compute()}
+    result: dict[str, Any] = {"head": head.compute(), "head_accumulator": head}
     if answers:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MetricWarning)
             result["generated"] = generated.compute()
-        result["answers"] = answers
+        result["answers"], result["generated_accumulator"] = answers, generated
     return result
 
 
