@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from zoo.errors import InputError
+from zoo_cmip_cil.mesh import Mesh, normalise
+from zoo_cmip_cil.render import VIEWS, MultiViewRenderer, RenderConfig, camera_pose, random_light
+
+
+@pytest.fixture(autouse=True)
+def _mesa_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MESA_SHADER_CACHE_DIR", str(tmp_path / "mesa"))
+
+
+def _sphere(resolution: int = 24) -> Mesh:
+    import open3d as o3d
+
+    sphere = o3d.geometry.TriangleMesh.create_sphere(radius=1.0, resolution=resolution)
+    return normalise(Mesh(np.asarray(sphere.vertices), np.asarray(sphere.triangles)))
+
+
+def test_camera_pose_is_orthonormal_at_every_view():
+    for elevation, azimuth in VIEWS:
+        eye, up = camera_pose(elevation, azimuth, 1.2)
+        assert np.isclose(np.linalg.norm(eye), 1.2)
+        assert np.isclose(np.linalg.norm(up), 1.0)
+        assert abs(np.dot(eye, up)) < 1e-9
+    eye, up = camera_pose(0, 0, 1.2)
+    np.testing.assert_allclose(eye, [0, 0, 1.2], atol=1e-12)
+    np.testing.assert_allclose(up, [0, 1, 0], atol=1e-12)
+
+
+def test_sphere_silhouette_matches_the_pinhole_projection():
+    images = MultiViewRenderer().render(_sphere(), light=random_light(np.random.default_rng(0)))
+    assert images.shape == (10, 224, 224, 3) and images.dtype == np.uint8
+    # A sphere of radius 0.5 seen from 1.2 with a 60° field of view covers a disc of radius
+    # tan(asin(0.5/1.2)) / tan(30°) of the half-image: area fraction pi r^2 / 4.
+    radius = np.tan(np.arcsin(0.5 / 1.2)) / np.tan(np.deg2rad(30))
+    expected = np.pi * radius**2 / 4
+    foreground = (images < 255).any(-1).mean(axis=(1, 2))
+    np.testing.assert_allclose(foreground, expected, atol=0.02)
+    assert (images[:, 0, 0] == 255).all()  # white background
+
+
+def test_lambert_shading_is_brightest_where_the_light_points():
+    renderer = MultiViewRenderer()
+    from_right = renderer.render(_sphere(), light=np.array([1.0, 0.0, 1.0]))[0].astype(int)
+    from_left = renderer.render(_sphere(), light=np.array([-1.0, 0.0, 1.0]))[0].astype(int)
+    right, left = from_right[112, 150, 0], from_right[112, 74, 0]
+    assert right > left
+    assert from_left[112, 74, 0] == right  # mirror-symmetric lighting on a symmetric object
+
+
+def test_random_light_faces_the_camera():
+    rng = np.random.default_rng(3)
+    lights = np.stack([random_light(rng) for _ in range(50)])
+    np.testing.assert_allclose(np.linalg.norm(lights, axis=1), 1.0)
+    assert (lights[:, 2] >= 0.5).all()
+
+
+def test_empty_mesh_is_rejected():
+    with pytest.raises(InputError, match="without faces"):
+        MultiViewRenderer().render(Mesh(np.zeros((3, 3)), np.zeros((0, 3))))
+
+
+def test_image_size_is_configurable():
+    images = MultiViewRenderer(RenderConfig(image_size=32, views=VIEWS[:2])).render(_sphere(8))
+    assert images.shape == (2, 32, 32, 3)
