@@ -95,3 +95,25 @@ def test_evaluate_without_metric_or_data_fails_clearly(tmp_path):
         trainer.evaluate(ToyData())
     with pytest.raises(TrainingError, match="train_data"):
         trainer.fit()
+
+
+def test_loso_folds_pool_counts_through_one_accumulator(tmp_path):
+    """Train one model per held-out subject on Subsets; pooled UF1 equals UF1 of all test predictions."""
+    from torch.utils.data import Subset
+
+    from zoo.metrics import loso_mer_metrics
+    from zoo.protocols import loso_splits
+
+    data = ToyData(size=18, seed=4)
+    subjects = [f"s{i % 3}" for i in range(18)]
+    pooled, fold_outputs = None, []
+    for fold in loso_splits(subjects):
+        model = build_toy(seed=1)
+        model.metric = "mer"
+        trainer = Trainer(model, _config(tmp_path / str(fold.subject), epochs=1), train_data=Subset(data, fold.train))
+        trainer.fit()
+        pooled = trainer.accumulate(Subset(data, fold.test), pooled)  # Subset: the dataset's collate is found
+        with torch.no_grad():
+            fold_outputs.append((model(data.x[fold.test].to(trainer.context.device)).argmax(1).cpu(), data.y[fold.test]))
+    assert pooled.confusion.sum() == 18
+    assert pooled.compute() == pytest.approx(loso_mer_metrics(fold_outputs))

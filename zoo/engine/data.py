@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, DistributedSampler, Sampler
+from torch.utils.data import DataLoader, DistributedSampler, Sampler, Subset
 
 from zoo.engine.distributed import DistContext
 
@@ -52,13 +52,17 @@ class ShardSampler(Sampler[int]):
 
 
 def make_loader(dataset: Any, batch_size: int, sampler: Sampler[int], num_workers: int, seed: int) -> DataLoader:
-    """A DataLoader using the dataset's ``collate`` method when it has one.
+    """A DataLoader using the dataset's ``collate`` method when it has one (also through ``Subset``).
 
     The loader gets its own seeded generator: the workers' base seed is then drawn from it
     instead of from the global RNG, so creating the loader at a resume point does not shift the
     global random stream (which bit-exact resume relies on).
     """
     collate = getattr(dataset, "collate", None)
+    inner = dataset
+    while collate is None and isinstance(inner, Subset):  # a fold or split of a zoo dataset
+        inner = inner.dataset
+        collate = getattr(inner, "collate", None)
     return DataLoader(
         dataset,
         batch_size=batch_size,

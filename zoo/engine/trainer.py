@@ -338,6 +338,49 @@ class Trainer:
         self._last_eval_step = self.position.step
         self.log.write("eval", self.position.step, self.position.epoch, dict(self.last_eval))
 
+    def new_accumulator(self) -> Any:
+        """A fresh accumulator of the model's metric (with the model's ``metric_options``).
+
+        Raises:
+            TrainingError: if the model names no metric.
+        """
+        from zoo.metrics import get_accumulator
+
+        metric = getattr(self.model, "metric", None)
+        if not metric:
+            raise TrainingError(f"{type(self.model).__name__}.metric is not set; name a metric of zoo.metrics.")
+        return get_accumulator(metric, **(getattr(self.model, "metric_options", None) or {}))
+
+    def accumulate(self, dataset: Any, accumulator: Any = None, display: ProgressDisplay | None = None) -> Any:
+        """Add the model's outputs on ``dataset`` to ``accumulator`` (all ranks' shards summed).
+
+        Pass the same accumulator for every leave-one-subject-out fold to pool TP/FP/FN over the
+        folds before computing UF1/UAR (``pooled.compute()``).
+
+        Returns:
+            The accumulator (a new one if none was given), identical on every rank.
+
+        Raises:
+            TrainingError: if the model names no metric.
+        """
+        accumulator = self.new_accumulator() if accumulator is None else accumulator
+        shard = self.new_accumulator()
+        sampler = ShardSampler(len(dataset), self.context)
+        loader = make_loader(dataset, self.config.batch_size, sampler, self.config.num_workers, self.config.seed)
+        was_training = self.model.training
+        self.model.eval()
+        if display is not None:
+            display.start("eval", total=len(loader))
+        with torch.no_grad():
+            for batch in loader:
+                shard.update(self.model.evaluation_step(move_to_device(batch, self.context.device)))
+                if display is not None:
+                    display.advance()
+        self.model.train(was_training)
+        for other in gather_objects(shard, self.context):
+            accumulator.merge(other)
+        return accumulator
+
     def evaluate(self, dataset: Any = None, display: ProgressDisplay | None = None) -> dict[str, float]:
         """Metrics of the model on ``dataset`` (default: ``eval_data``), reduced over all ranks.
 
@@ -347,31 +390,10 @@ class Trainer:
         Raises:
             TrainingError: without a dataset, or if the model names no metric.
         """
-        from zoo.metrics import get_accumulator
-
         dataset = self.eval_data if dataset is None else dataset
         if dataset is None:
             raise TrainingError("evaluate() needs a dataset (pass one, or eval_data to the Trainer).")
-        metric = getattr(self.model, "metric", None)
-        if not metric:
-            raise TrainingError(f"{type(self.model).__name__}.metric is not set; name a metric of zoo.metrics.")
-        accumulator = get_accumulator(metric, **(getattr(self.model, "metric_options", None) or {}))
-        sampler = ShardSampler(len(dataset), self.context)
-        loader = make_loader(dataset, self.config.batch_size, sampler, self.config.num_workers, self.config.seed)
-        was_training = self.model.training
-        self.model.eval()
-        if display is not None:
-            display.start("eval", total=len(loader))
-        with torch.no_grad():
-            for batch in loader:
-                accumulator.update(self.model.evaluation_step(move_to_device(batch, self.context.device)))
-                if display is not None:
-                    display.advance()
-        self.model.train(was_training)
-        shards = gather_objects(accumulator, self.context)
-        for other in shards[1:]:
-            shards[0].merge(other)
-        metrics = shards[0].compute()
+        metrics = self.accumulate(dataset, display=display).compute()
         if display is not None:
             display.note(metrics)
         return metrics
