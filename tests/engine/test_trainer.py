@@ -117,3 +117,23 @@ def test_loso_folds_pool_counts_through_one_accumulator(tmp_path):
             fold_outputs.append((model(data.x[fold.test].to(trainer.context.device)).argmax(1).cpu(), data.y[fold.test]))
     assert pooled.confusion.sum() == 18
     assert pooled.compute() == pytest.approx(loso_mer_metrics(fold_outputs))
+
+
+def test_progress_bar_shows_losses_and_metrics(tmp_path, capsys):
+    trainer = Trainer(build_toy(), _config(tmp_path, epochs=1, progress=True, log_every=1), train_data=ToyData(), eval_data=ToyData())
+    trainer.fit()
+    shown = capsys.readouterr().err
+    assert "epoch 1/1" in shown and "loss=" in shown and "lr=" in shown
+    assert f"accuracy={trainer.last_eval['accuracy']:.4g}" in shown
+
+
+def test_read_log_keeps_the_last_record_of_a_repeated_step(tmp_path):
+    from zoo.engine.run_log import RunLog, read_log
+
+    log = RunLog(tmp_path)
+    log.write("step", 2, 0, {"loss": 1.0})
+    log.write("step", 4, 0, {"loss": 0.5, "nan": float("nan")})
+    log.write("step", 4, 0, {"loss": 0.4})  # the same step again, after a resume from step 2
+    records = read_log(tmp_path)
+    assert [(r["step"], r["loss"]) for r in records] == [(2, 1.0), (4, 0.4)]
+    assert json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[1])["nan"] is None
