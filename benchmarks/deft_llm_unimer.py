@@ -14,6 +14,7 @@ Run: .venv/bin/python benchmarks/deft_llm_unimer.py [--clips 40] [--baseline-cli
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -39,19 +40,19 @@ def load_pairs(clips: int) -> list[tuple[np.ndarray, np.ndarray, str]]:
         return [(canvas(cv2.imread(c.onset_path)), canvas(cv2.imread(c.apex_path)), c.aus) for c in list_clips(tmp)[:clips]]
 
 
-def ours(pairs, flow_method: str) -> float:
+def ours(pairs, flow_method: str) -> tuple[float, float]:
     from zoo_deft_llm.facs import load_table, parse_aus
     from zoo_deft_llm.preprocess import prepare_clip
     from zoo_deft_llm.regions import measure_regions
     from zoo_deft_llm.unimer.constraint import apply_dual_constraint
 
     table = load_table()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for onset, apex, aus in pairs:
         prepared = prepare_clip(onset, apex, 128, flow_method)
         motions, noise = measure_regions(prepared.flow, table)
         apply_dual_constraint(parse_aus(aus), motions, noise, table)
-    return len(pairs) / (time.perf_counter() - start)
+    return len(pairs) / (time.perf_counter() - start), len(pairs) / (time.process_time() - cpu)
 
 
 def _one(pair) -> int:
@@ -67,7 +68,7 @@ def _one(pair) -> int:
     return len(apply_dual_constraint(parse_aus(aus), motions, noise, table).kept)
 
 
-def ours_parallel(pairs, workers: int) -> float:
+def ours_parallel(pairs, workers: int) -> tuple[float, float]:
     """As ``zoo unimer build --workers N``: clips are independent, one process per core."""
     import multiprocessing
 
@@ -75,16 +76,16 @@ def ours_parallel(pairs, workers: int) -> float:
         pool.map(_one, pairs[:workers])  # warm-up: imports and cascades in every worker
         start = time.perf_counter()
         pool.map(_one, pairs, chunksize=4)
-        return len(pairs) / (time.perf_counter() - start)
+        return len(pairs) / (time.perf_counter() - start), float("nan")
 
 
-def full_resolution_baseline(pairs) -> float:
+def full_resolution_baseline(pairs) -> tuple[float, float]:
     from zoo_deft_llm.flow import compute_flow
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for onset, apex, _ in pairs:
         compute_flow(onset, apex, "tvl1-full")
-    return len(pairs) / (time.perf_counter() - start)
+    return len(pairs) / (time.perf_counter() - start), len(pairs) / (time.process_time() - cpu)
 
 
 def main() -> None:
@@ -104,11 +105,14 @@ def main() -> None:
         "baseline: OpenCV-default TV-L1 on full 640×480 frames (flow only)": full_resolution_baseline(pairs[: args.baseline_clips]),
     }
     print(f"data: SYNTHETIC CASME II-layout clips on 640×480 canvases ({len(pairs)} clips); OpenCV threads {args.threads}")
-    for name, rate in rows.items():
-        print(f"{rate:8.2f} clips/s  {name}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (a shared machine: wall clock includes waiting for a core)")
+    print("  wall clips/s   CPU clips/s  (clips per second of this process's CPU time)")
+    for name, (wall, cpu) in rows.items():
+        print(f"{wall:12.2f} {cpu:13.2f}  {name}")
     baseline = rows["baseline: OpenCV-default TV-L1 on full 640×480 frames (flow only)"]
     ours_rate = rows["ours: align 128² + TV-L1 (fast) + regions + constraint"]
-    print(f"ratio ours / baseline: {ours_rate / baseline:.1f}×  (target ≥ 20 clips/s: {'met' if ours_rate >= 20 else 'NOT met'})")
+    print(f"ratio ours / baseline: {ours_rate[0] / baseline[0]:.1f}× wall, {ours_rate[1] / baseline[1]:.1f}× CPU  "
+          f"(target ≥ 20 clips/s: wall {'met' if ours_rate[0] >= 20 else 'NOT met'}, CPU {'met' if ours_rate[1] >= 20 else 'NOT met'})")
 
 
 if __name__ == "__main__":
