@@ -40,5 +40,7 @@ if [ "${1:-}" = "--test" ]; then
     [ -f "$dir/pyproject.toml" ] && plugin_args+=(-e "$dir")
   done
 fi
-"${PIP[@]}" -e ".$extra" "${plugin_args[@]}"
+# This machine's pip configuration names local index folders that may be absent; drop pip's
+# warnings about them (errors still fail the set-up through pipefail).
+"${PIP[@]}" -e ".$extra" "${plugin_args[@]}" 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 echo "setup: done ($("$VENV/bin/python" -c 'import zoo; print("zoo", zoo.__version__)'), $(ls -d plugins/*/ | wc -l) plugins)"
