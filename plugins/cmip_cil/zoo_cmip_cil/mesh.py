@@ -36,22 +36,33 @@ class Mesh:
         return Mesh(self.vertices[used], inverse.reshape(-1, 3))
 
 
-def normalise(mesh: Mesh) -> Mesh:
-    """Centre the mesh's bounding box at the origin and scale its longest side to 1.
+def normalise_points(points: np.ndarray) -> np.ndarray:
+    """Centre a point set's bounding box at the origin and scale it into the ball of radius 0.5.
 
-    A unit *box* (not a unit sphere) keeps every vertex within ``√3/2`` of the origin, so the
-    spec's camera at distance 1.2 always stays outside the object.
+    Raises:
+        InputError: if there are no points or they all coincide.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) == 0:
+        raise InputError("Cannot normalise an empty point set or mesh: it has no vertices.")
+    centred = points - (points.min(0) + points.max(0)) / 2
+    radius = float(np.linalg.norm(centred, axis=1).max())
+    if radius <= 0:
+        raise InputError("Cannot normalise points that all coincide (zero extent).")
+    return centred * (0.5 / radius)
+
+
+def normalise(mesh: Mesh) -> Mesh:
+    """Centre the mesh's bounding box at the origin and scale it into the ball of radius 0.5.
+
+    "Unit size" is read as unit *diameter*: from the spec's camera distance of 1.2 with a 60°
+    field of view, such an object always lies wholly inside every view (it subtends at most
+    2·asin(0.5/1.2) ≈ 49°), so no view is clipped.
 
     Raises:
         InputError: if the mesh has no vertices or zero extent.
     """
-    if len(mesh.vertices) == 0:
-        raise InputError("Cannot normalise an empty mesh: it has no vertices.")
-    lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
-    extent = float((hi - lo).max())
-    if extent <= 0:
-        raise InputError("Cannot normalise a mesh whose vertices all coincide (zero extent).")
-    return Mesh((mesh.vertices - (lo + hi) / 2) / extent, mesh.faces.copy())
+    return Mesh(normalise_points(mesh.vertices), mesh.faces.copy())
 
 
 def _triangulate(polygons: list[list[int]]) -> np.ndarray:

@@ -10,10 +10,22 @@ import zoo
 _PKG = "zoo_cmip_cil"
 
 #: (registry name, target, summary)
-COMPONENTS: tuple[tuple[str, str, str], ...] = ()
+COMPONENTS: tuple[tuple[str, str, str], ...] = (
+    ("dataset/modelnet40", "datasets:ModelNet40Mesh", "ModelNet40 raw .off meshes: points + 10 rendered views"),
+    ("dataset/modelnet40-resampled", "datasets:ModelNet40Resampled", "modelnet40_normal_resampled point clouds"),
+    ("dataset/modelnet40-h5", "datasets:ModelNet40H5", "modelnet40_ply_hdf5_2048 point clouds"),
+    ("dataset/shapenet55", "datasets:ShapeNet55", "ShapeNet-55 (Point-BERT layout) + optional meshes"),
+)
 
 
 @zoo.hookimpl
 def zoo_register_components(register: Any) -> None:
     for name, target, summary in COMPONENTS:
         register(name, f"{_PKG}.{target}", summary=summary)
+
+
+@zoo.hookimpl
+def zoo_register_commands(cli: Any) -> None:
+    from zoo_cmip_cil.cli import cmip_cil  # click only; the verbs import torch/open3d lazily
+
+    cli.add_command(cmip_cil)
