@@ -110,7 +110,6 @@ def _build_causal_lm(spec: LLMSpec, vocab_size: int, pad_id: int) -> nn.Module:
         num_hidden_layers=spec.layers, num_attention_heads=spec.heads, num_key_value_heads=spec.heads,
         max_position_embeddings=512, pad_token_id=pad_id, tie_word_embeddings=True,
     )
-    torch.manual_seed(0)  # a tiny LLM built twice (e.g. before loading weights) starts identical
     return AutoModelForCausalLM.from_config(config)
 
 
