@@ -151,3 +151,61 @@ def test_cli_errors_are_one_line(toys, run, tmp_path):
     result = run("train", bad, "--data", tmp_path)
     assert result.exit_code == 1 and "unknown_key" in result.output
     assert run("plot", tmp_path).exit_code == 1
+
+
+LOSO_TOML = """
+model = "model/engine-toy"
+protocol = "loso"
+[dataset]
+name = "dataset/engine-toy"
+config = { size = 18, subjects = 3, seed = 2 }
+[train]
+epochs = 2
+batch_size = 4
+lr = 0.05
+progress = false
+"""
+
+
+def test_loso_recipe_pools_folds_and_publishes_a_model_trained_on_all_subjects(toys, run, tmp_path):
+    from toys import ToyClassifier
+
+    from zoo.engine.checkpointing import load_latest_checkpoint
+
+    recipe_file = tmp_path / "loso.toml"
+    recipe_file.write_text(LOSO_TOML)
+    out = tmp_path / "run"
+    result = run("train", recipe_file, "--data", tmp_path, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["measured_on"].startswith("leave-one-subject-out over 3 subjects of dataset/engine-toy")
+
+    # Recompute the pooled accuracy from each fold's own final weights on its held-out subject.
+    data = ToyData(size=18, subjects=3, seed=2)
+    correct = 0
+    for index, subject in enumerate(["s0", "s1", "s2"]):
+        model = ToyClassifier()
+        state = load_latest_checkpoint(out / "folds" / subject).tensors
+        model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model.")})
+        test = [i for i in range(18) if i % 3 == index]
+        with torch.no_grad():
+            correct += int((model(data.x[test]).argmax(1) == data.y[test]).sum())
+    assert summary["eval"]["accuracy"] == pytest.approx(correct / 18)
+
+    # The published weights are those of the model trained on all subjects.
+    final = load_latest_checkpoint(out / "final").tensors
+    published = load_file(str(out / "publish" / "model.safetensors"))
+    assert all(torch.equal(final[f"model.{k}"], v.cpu()) for k, v in published.items())
+    card = json.loads((out / "publish" / "config.json").read_text())["card"]
+    assert "pooled over folds" in card["metrics"][0]["setting"]
+
+    only = run("train", recipe_file, "--data", tmp_path, "--out", tmp_path / "one", "--json", "protocol.test_subjects=['s1']")
+    assert only.exit_code == 0, only.output
+    assert json.loads(only.output)["measured_on"].startswith("leave-one-subject-out over 1 subjects")
+
+
+def test_loso_needs_subjects(toys, run, tmp_path):
+    recipe_file = tmp_path / "loso.toml"
+    recipe_file.write_text(LOSO_TOML.replace("subjects = 3, ", ""))
+    result = run("train", recipe_file, "--data", tmp_path)
+    assert result.exit_code == 1 and "no `subjects` property" in result.output

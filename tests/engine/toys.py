@@ -58,6 +58,7 @@ class ToyDataConfig(ComponentConfig):
     classes: int = 3
     noise: float = 0.0
     seed: int = 0
+    subjects: int = 0  # > 0: item i belongs to subject "s<i % subjects>" (for LOSO)
 
 
 class ToyData(zoo.Dataset):
@@ -76,6 +77,11 @@ class ToyData(zoo.Dataset):
 
     def __len__(self) -> int:
         return self.config.size
+
+    @property
+    def subjects(self) -> list[str] | None:
+        count = self.config.subjects
+        return [f"s{i % count}" for i in range(self.config.size)] if count else None
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.x[index]

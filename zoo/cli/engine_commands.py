@@ -36,7 +36,7 @@ def train(
     model.experts.texture=expert/lbp-top), dataset.<field>, eval_dataset.<field>,
     train.<field> (e.g. train.epochs=3). Values are JSON/TOML literals or plain strings.
     """
-    from zoo.engine.recipe import run_recipe
+    from zoo.engine.runner import run_recipe
 
     result = run_recipe(recipe, data=data, out=out, resume=resume, overrides=overrides)
     if result.publish_dir is None:  # not rank 0 under torchrun: rank 0 reports
@@ -48,7 +48,7 @@ def train(
             "step": result.summary["step"],
             "epoch": result.summary["epoch"],
             "eval": result.summary["eval"],
-            "measured_on": result.recipe.eval_dataset.describe() if result.recipe.eval_dataset else None,
+            "measured_on": result.summary["measured_on"],
         },
         as_json,
     )

@@ -14,8 +14,8 @@ from typing import Any
 
 from zoo.errors import InputError
 
-#: Where an override can go: the model config, a dataset config, or the train config.
-TARGETS = ("model", "dataset", "eval_dataset", "train")
+#: Where an override can go: the model config, a dataset config, the protocol, or the train config.
+TARGETS = ("model", "dataset", "eval_dataset", "protocol", "train")
 
 
 def parse_value(text: str) -> Any:

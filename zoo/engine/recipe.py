@@ -13,6 +13,10 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
     [eval_dataset]                        # optional evaluation data (alias: eval_data)
     name = "dataset/shanghaitech"
     config = { part = "A", split = "test" }
+    [protocol]                            # optional; or the shorthand protocol = "loso"
+    kind = "holdout"                      # "holdout": train on dataset, test on eval_dataset;
+                                          # "loso": leave-one-subject-out folds of dataset
+    test_subjects = ["sub07"]             # loso only: run only these folds (default: all)
     [train]                               # zoo.engine.TrainConfig fields
     epochs = 300
     lr = 1e-4
@@ -27,8 +31,15 @@ its ``summary``, ``license``, ``tags`` and ``data`` fill the card.
 Command-line changes: ``--data PATH`` sets ``root`` of both datasets, ``--out DIR`` sets
 ``train.out_dir`` (default ``runs/<name>``), and ``key=value`` overrides reach the model config
 (``model.memory=None``, ``model.experts.texture=expert/x``), the datasets
-(``dataset.split=val``) and the train config (``train.epochs=3``); see
+(``dataset.split=val``), the protocol (``protocol.kind=loso``) and the train config
+(``train.epochs=3``); see
 :mod:`zoo.engine.overrides` for how values are parsed.
+
+Under ``protocol = "loso"`` the dataset must have a ``subjects`` property (the subject of each
+item). One model per held-out subject is trained from the same seed (in ``<out_dir>/folds/<subject>``),
+every fold's test outputs go into one metric accumulator (TP/FP/FN summed over folds before
+UF1/UAR), and then a model is trained on all subjects (``<out_dir>/final``): that is the model
+published, its card reporting the pooled LOSO metrics.
 
 The run ends by writing ``<out_dir>/publish/`` with :func:`zoo.save` (config.json,
 model.safetensors, README.md model card whose metrics name the data they were measured on),
@@ -37,14 +48,12 @@ which ``zoo publish`` accepts as is, and ``<out_dir>/recipe.json`` (the resolved
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from zoo.config import dotted_to_nested, merge_overrides
 from zoo.engine.config import TrainConfig
@@ -79,6 +88,15 @@ class CardSpec(BaseModel):
     task: str = "other"
 
 
+class ProtocolSpec(BaseModel):
+    """How the model is evaluated: a held-out set, or leave-one-subject-out folds of ``dataset``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["holdout", "loso"] = "holdout"
+    test_subjects: list[str] | None = Field(None, description="loso: run only these folds")
+
+
 class Recipe(BaseModel):
     """A validated recipe (see the module docstring for the TOML form)."""
 
@@ -89,8 +107,15 @@ class Recipe(BaseModel):
     config: dict[str, Any] = {}
     dataset: DatasetSpec = Field(validation_alias=AliasChoices("dataset", "train_data"))
     eval_dataset: DatasetSpec | None = Field(None, validation_alias=AliasChoices("eval_dataset", "eval_data"))
+    protocol: ProtocolSpec = ProtocolSpec()
     train: TrainConfig = TrainConfig()
     card: CardSpec = CardSpec()
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol_shorthand(cls, value: Any) -> Any:
+        # `protocol = "loso"` is short for `[protocol] kind = "loso"`.
+        return {"kind": value} if isinstance(value, str) else value
 
 
 def _slug(text: str) -> str:
@@ -151,6 +176,9 @@ def apply_overrides(
         if data is not None:
             config["root"] = data
         raw[key] = {**spec, "config": config}
+    if routed["protocol"]:
+        protocol = raw.get("protocol", {})
+        raw["protocol"] = {**({"kind": protocol} if isinstance(protocol, str) else protocol), **routed["protocol"]}
     train = {**raw.get("train", {}), **routed["train"]}
     train["out_dir"] = out or train.get("out_dir") or f"runs/{raw.get('name', 'run')}"
     raw["train"] = train
@@ -159,68 +187,3 @@ def apply_overrides(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<recipe>'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"Invalid recipe {raw.get('name', '?')!r}: {problems}.") from None
-
-
-@dataclass
-class RecipeResult:
-    """What a recipe run produced."""
-
-    recipe: Recipe
-    out_dir: Path
-    publish_dir: Path | None  # None on ranks other than 0
-    summary: dict[str, Any]
-
-
-def card_for(recipe: Recipe, summary: dict[str, Any], reproduce: str) -> dict[str, Any]:
-    """Model-card fields: every metric says the data it was measured on and after how much training."""
-    metrics = []
-    if recipe.eval_dataset is not None:
-        setting = f"after {summary['epoch']} epochs ({summary['step']} steps)"
-        measured_on = recipe.eval_dataset.describe()
-        for name, value in summary.get("eval", {}).items():
-            if isinstance(value, (int, float)):
-                metrics.append({"name": name, "value": float(value), "measured_on": measured_on, "setting": setting})
-    return {
-        "name": recipe.name,
-        "summary": recipe.card.summary,
-        "license": recipe.card.license,
-        "tags": recipe.card.tags,
-        "task": recipe.card.task,
-        "training_data": recipe.card.training_data or recipe.dataset.describe(),
-        "metrics": metrics,
-        "reproduce": reproduce,
-    }
-
-
-def run_recipe(
-    ref: str,
-    data: str | None = None,
-    out: str | None = None,
-    resume: bool = False,
-    overrides: list[str] | tuple[str, ...] = (),
-) -> RecipeResult:
-    """Build, train, evaluate and save a recipe (works the same under ``torchrun``).
-
-    Raises:
-        InputError, ConfigError: for a bad recipe or override.
-        UnknownComponentError: if the recipe names an unknown model or dataset.
-        TrainingError, CheckpointError: from the trainer.
-    """
-    import zoo
-    from zoo.engine.distributed import teardown_distributed
-    from zoo.engine.trainer import Trainer
-
-    recipe = apply_overrides(read_recipe_source(ref), overrides, data, out)
-    model = zoo.build(recipe.model, **recipe.config)
-    train_data = zoo.build(recipe.dataset.name, **recipe.dataset.config)
-    eval_data = zoo.build(recipe.eval_dataset.name, **recipe.eval_dataset.config) if recipe.eval_dataset else None
-    trainer = Trainer(model, recipe.train, train_data=train_data, eval_data=eval_data, resume=resume)
-    summary = trainer.fit()
-    out_dir = Path(recipe.train.out_dir)
-    publish_dir = None
-    if trainer.context.is_main:
-        (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
-        reproduce = " ".join(["zoo train", ref, *(["--data <DATA>"] if data else []), *overrides])
-        publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card_for(recipe, summary, reproduce))
-    teardown_distributed()
-    return RecipeResult(recipe, out_dir, publish_dir, summary)
