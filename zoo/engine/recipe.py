@@ -20,6 +20,8 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
     [train]                               # zoo.engine.TrainConfig fields
     epochs = 300
     lr = 1e-4
+    [notes]                               # optional free-form facts for people; the runner ignores them
+    variants = { classes = [3, 4, 7] }
     [card]                                # optional model-card facts
     summary = "..."
     license = "apache-2.0"
@@ -110,6 +112,7 @@ class Recipe(BaseModel):
     protocol: ProtocolSpec = ProtocolSpec()
     train: TrainConfig = TrainConfig()
     card: CardSpec = CardSpec()
+    notes: dict[str, Any] = Field({}, description="free-form facts for people (variants, sources); not used")
 
     @field_validator("protocol", mode="before")
     @classmethod
