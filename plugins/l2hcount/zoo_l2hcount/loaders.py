@@ -47,7 +47,8 @@ class ShanghaiTech(CrowdDataset):
             raise InputError(f"ShanghaiTech has splits 'train' and 'test', not {self.config.split!r}.")
         base = require_dir(self.part_dir() / split, "the ShanghaiTech split folder")
         images = natural_sorted(list(require_dir(base / "images", "an images/ folder").glob("IMG_*.jpg")))
-        return [(img, base / "ground-truth" / f"GT_{img.stem}.mat") for img in images if (base / "ground-truth" / f"GT_{img.stem}.mat").is_file()]
+        pairs = [(img, base / "ground-truth" / f"GT_{img.stem}.mat") for img in images]
+        return [(img, mat) for img, mat in pairs if mat.is_file()]
 
 
 class UCFQNRF(CrowdDataset):
@@ -93,16 +94,22 @@ class NWPUCrowd(CrowdDataset):
         root = Path(self.config.root)
         split_file = root / f"{self.config.split.lower()}.txt"
         if not split_file.is_file():
-            raise InputError(f"{split_file} does not exist; NWPU-Crowd lists its splits in train.txt, val.txt, test.txt.")
+            raise InputError(
+                f"{split_file} does not exist; NWPU-Crowd lists its splits in train.txt, val.txt, test.txt."
+            )
         ids = [line.split()[0] for line in split_file.read_text(encoding="utf-8").splitlines() if line.strip()]
         samples = []
         for image_id in ids:
+            # Official downloads split the images over images_part1..5; formats.md has images/.
             image = next(iter(sorted(root.glob(f"images*/{image_id}.jpg"))), None)
-            annotation = next((p for p in (root / "jsons" / f"{image_id}.json", root / "mats" / f"{image_id}.mat") if p.is_file()), None)
+            candidates = (root / "jsons" / f"{image_id}.json", root / "mats" / f"{image_id}.mat")
+            annotation = next((p for p in candidates if p.is_file()), None)
             if image is not None and annotation is not None:
                 samples.append((image, annotation))
         if ids and not samples and self.config.split.lower() == "test":
-            raise InputError("NWPU-Crowd's test labels are withheld; evaluate on split='val' or submit to the benchmark server.")
+            raise InputError(
+                "NWPU-Crowd's test labels are withheld; evaluate on split='val' or submit to the benchmark server."
+            )
         return samples
 
     @staticmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from pydantic import Field
@@ -15,8 +15,7 @@ import zoo
 LOW, HIGH = 0, 1
 
 
-@dataclass
-class MemoryOutput:
+class MemoryOutput(NamedTuple):
     """What a memory read returns: the features after the read and the gate's logits (or None)."""
 
     features: torch.Tensor

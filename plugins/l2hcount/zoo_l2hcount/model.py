@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -21,8 +20,7 @@ _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
 
 
-@dataclass
-class CountingOutput:
+class CountingOutput(NamedTuple):
     """Forward outputs: scaled density ``[B,1,H/4,W/4]``, head-mask logits (stride 4) and gate
     logits (stride 8); the logits are None when their module is switched off."""
 

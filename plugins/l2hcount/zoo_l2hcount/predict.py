@@ -30,7 +30,8 @@ def overlay(image: np.ndarray, density: np.ndarray) -> np.ndarray:
 
     h, w = image.shape[:2]
     colours = Image.fromarray(colourise(density)).resize((w, h), Image.BILINEAR)
-    weight = np.asarray(Image.fromarray((np.clip(density / max(density.max(), 1e-12), 0, 1) * 255).astype(np.uint8)).resize((w, h), Image.BILINEAR), dtype=np.float32)[..., None] / 255.0
+    level = (np.clip(density / max(float(density.max()), 1e-12), 0, 1) * 255).astype(np.uint8)
+    weight = np.asarray(Image.fromarray(level).resize((w, h), Image.BILINEAR), dtype=np.float32)[..., None] / 255.0
     alpha = _OVERLAY_ALPHA * np.sqrt(weight)  # faint density stays visible, background stays the image
     blended = (1 - alpha) * image * 255.0 * 0.85 + alpha * np.asarray(colours, dtype=np.float32)
     return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
