@@ -117,3 +117,23 @@ def test_missing_real_llm_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(WeightsNotFoundError, match="huggingface-cli download .*HF_HUB_OFFLINE"):
         zoo.build("model/deft-llm", llm={"pretrained": "Qwen/Qwen2.5-0.5B-Instruct", "tokenizer": None})
+
+
+def test_a_local_pretrained_llm_folder_loads_with_its_own_tokenizer(tmp_path):
+    """The real-LLM path (AutoModelForCausalLM/AutoTokenizer from a folder), with a tiny Qwen2 saved here."""
+    from transformers import AutoModelForCausalLM, Qwen2Config
+
+    from zoo_deft_llm.tokenizer import builtin_corpus, train_tokenizer
+
+    tokenizer = train_tokenizer(builtin_corpus())
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True)
+    AutoModelForCausalLM.from_config(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    model = zoo.build("model/deft-llm", llm={"pretrained": str(tmp_path), "tokenizer": None},
+                      experts={"structure": None, "texture": None, "motion": {"config": {"dim": 8}}}, image_size=32)
+    assert model.llm.hidden_size == 32 and model.llm.lm.base_model.model.config.model_type == "qwen2"
+    losses = model.training_step(model.example_inputs()[0])
+    losses["loss"].backward()
+    lora = [p for n, p in model.llm.named_parameters() if "lora_B" in n]
+    assert lora and all(p.grad is not None for p in lora)

@@ -30,11 +30,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 #: Emotion → the AU prototype used to phrase the reasoning (facs.md, EMFACS-style).
 PROTOTYPES: dict[str, str] = {
     "happiness": "raised cheeks and lip corners pulled up (AU6+AU12)",
+    "happy": "raised cheeks and lip corners pulled up (AU6+AU12)",
     "positive": "raised cheeks and lip corners pulled up (AU6+AU12)",
     "surprise": "raised brows and a dropping jaw (AU1+AU2+AU26)",
     "disgust": "a wrinkled nose and raised upper lip (AU9+AU10)",
     "repression": "tightened or pressed lips and a raised chin holding back another expression (AU14/AU15/AU17/AU24)",
     "sadness": "raised inner brows with lowered lip corners (AU1+AU4+AU15)",
+    "sad": "raised inner brows with lowered lip corners (AU1+AU4+AU15)",
     "fear": "raised and drawn-together brows with stretched lips (AU1+AU2+AU4+AU20)",
     "anger": "lowered brows and tightened lids and lips (AU4+AU7+AU23)",
     "contempt": "a one-sided lip corner pull and dimpler (R12+R14)",
