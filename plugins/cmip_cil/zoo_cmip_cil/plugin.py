@@ -11,6 +11,11 @@ _PKG = "zoo_cmip_cil"
 
 #: (registry name, target, summary)
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
+    ("model/cmip-cil", "model:CMIPCIL", "CMIP-CIL: image-trained, point-tested class-incremental model"),
+    ("encoder/resnet50-views", "components:MultiViewImageEncoder", "timm backbone per view, view-averaged"),
+    ("head/projection", "components:ProjectionHead", "in -> hidden (BN, ReLU) -> out projection head"),
+    ("head/adapter", "components:Adapter", "512 -> 256 -> ReLU -> 512 adapter"),
+    ("head/cosine-incremental", "components:CosineIncrementalClassifier", "growing cosine classifier, learnable sigma"),
     ("dataset/modelnet40", "datasets:ModelNet40Mesh", "ModelNet40 raw .off meshes: points + 10 rendered views"),
     ("dataset/modelnet40-resampled", "datasets:ModelNet40Resampled", "modelnet40_normal_resampled point clouds"),
     ("dataset/modelnet40-h5", "datasets:ModelNet40H5", "modelnet40_ply_hdf5_2048 point clouds"),

@@ -1,0 +1,153 @@
+"""CMIP-CIL's parts: the multi-view image encoder, projection heads, adapter, cosine classifier."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+from torch import nn
+
+import zoo
+from zoo.errors import InputError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def views_to_tensor(views: torch.Tensor) -> torch.Tensor:
+    """uint8 renders ``[B, V, H, W, 3]`` → normalised float ``[B, V, 3, H, W]`` (float input passes).
+
+    Raises:
+        InputError: if the shape is not 5-D.
+    """
+    if views.dim() != 5:
+        raise InputError(f"Expected views [B, V, H, W, 3] (uint8) or [B, V, 3, H, W] (float), got {tuple(views.shape)}.")
+    if views.dtype != torch.uint8:
+        return views.float()
+    x = views.permute(0, 1, 4, 2, 3).float() / 255.0
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 1, 3, 1, 1)
+    return (x - mean) / std
+
+
+class MultiViewImageEncoder(zoo.Encoder):
+    """A timm backbone applied to every view; the view features are averaged (view pooling).
+
+    Averaging the *backbone* features (before the projection head) keeps one embedding per object
+    whatever the number of views, and is what the spec's "the 10 embeddings are averaged" needs.
+    """
+
+    class Config(zoo.ComponentConfig):
+        backbone: str = "resnet50"
+        pretrained: bool = Field(False, description="load timm's cached ImageNet weights (never downloads)")
+
+    def __init__(self, config: Config | None = None) -> None:
+        import timm
+
+        super().__init__(config)
+        if self.config.pretrained:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # only ever read the local cache
+        self.backbone = timm.create_model(self.config.backbone, pretrained=self.config.pretrained, num_classes=0)
+        self.out_channels = int(self.backbone.num_features)
+
+    def forward(self, views: torch.Tensor) -> torch.Tensor:
+        """``views`` ``[B, V, H, W, 3]`` uint8 or ``[B, V, 3, H, W]`` float → ``[B, out_channels]``."""
+        x = views_to_tensor(views)
+        b, v = x.shape[:2]
+        return self.backbone(x.flatten(0, 1)).view(b, v, -1).mean(1)
+
+    def example_inputs(self) -> tuple[torch.Tensor]:
+        return (torch.randint(0, 256, (2, 3, 32, 32, 3), dtype=torch.uint8),)
+
+
+class ProjectionHead(zoo.Head):
+    """``in → hidden (BN, ReLU) → out``: the spec's point (2048→1024→512) and image (2048→512→512) heads."""
+
+    class Config(zoo.ComponentConfig):
+        in_dim: int = Field(2048, ge=1)
+        hidden_dim: int = Field(1024, ge=1)
+        out_dim: int = Field(512, ge=1)
+
+    def __init__(self, config: Config | None = None) -> None:
+        super().__init__(config)
+        cfg = self.config
+        self.net = nn.Sequential(nn.Linear(cfg.in_dim, cfg.hidden_dim, bias=False), nn.BatchNorm1d(cfg.hidden_dim),
+                                 nn.ReLU(inplace=True), nn.Linear(cfg.hidden_dim, cfg.out_dim))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net(features)
+
+    def example_inputs(self) -> tuple[torch.Tensor]:
+        return (torch.randn(4, self.config.in_dim),)
+
+
+class Adapter(zoo.Head):
+    """``dim → bottleneck → ReLU → dim``, shared by the point and image embeddings (spec: 512→256→512)."""
+
+    class Config(zoo.ComponentConfig):
+        dim: int = Field(512, ge=1)
+        bottleneck: int = Field(256, ge=1)
+
+    def __init__(self, config: Config | None = None) -> None:
+        super().__init__(config)
+        self.net = nn.Sequential(nn.Linear(self.config.dim, self.config.bottleneck), nn.ReLU(inplace=True),
+                                 nn.Linear(self.config.bottleneck, self.config.dim))
+
+    def forward(self, embedding: torch.Tensor) -> torch.Tensor:
+        return self.net(embedding)
+
+    def example_inputs(self) -> tuple[torch.Tensor]:
+        return (torch.randn(4, self.config.dim),)
+
+
+class CosineIncrementalClassifier(zoo.Head):
+    """``σ · cos(f, w_c)`` over a class table that grows task by task (σ learnable).
+
+    Rows are stored in one parameter that is re-created, larger, by :meth:`add_classes`, so an
+    optimizer must be built after each growth (the runner builds one per task).
+    """
+
+    class Config(zoo.ComponentConfig):
+        dim: int = Field(512, ge=1)
+        initial_classes: int = Field(0, ge=0, description="rows present at build time (a checkpoint's class count)")
+        sigma: float = Field(10.0, gt=0, description="initial scale σ (learned)")
+
+    def __init__(self, config: Config | None = None) -> None:
+        super().__init__(config)
+        self.weight = nn.Parameter(torch.empty(self.config.initial_classes, self.config.dim))
+        nn.init.normal_(self.weight, std=0.02)
+        self.sigma = nn.Parameter(torch.tensor(float(self.config.sigma)))
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.weight.shape[0])
+
+    def add_classes(self, count: int) -> None:
+        """Append ``count`` randomly initialised rows (old rows are kept).
+
+        Raises:
+            InputError: if ``count`` is not positive.
+        """
+        if count <= 0:
+            raise InputError(f"add_classes needs a positive count, got {count}.")
+        new = torch.randn(count, self.config.dim, device=self.weight.device) * 0.02
+        self.weight = nn.Parameter(torch.cat([self.weight.data, new]))
+
+    @torch.no_grad()
+    def set_rows(self, class_ids: list[int], vectors: torch.Tensor) -> None:
+        """Replace the rows of ``class_ids`` by ``vectors`` (prototype replacement)."""
+        self.weight.data[torch.as_tensor(class_ids, device=self.weight.device)] = vectors.to(self.weight)
+
+    def cosine(self, features: torch.Tensor) -> torch.Tensor:
+        """Cosine similarity ``[B, C]`` to every class row (no scale)."""
+        return F.normalize(features, dim=-1) @ F.normalize(self.weight, dim=-1).t()
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.sigma * self.cosine(features)
+
+    def example_inputs(self) -> tuple[torch.Tensor]:
+        if self.num_classes == 0:
+            self.add_classes(3)
+        return (torch.randn(4, self.config.dim),)
