@@ -104,3 +104,25 @@ def test_cli_builds_jsonl_and_pngs_from_the_synthetic_set(tmp_path):
     happy = [r for r in records if r["emotion"] == "happiness"]
     assert happy and all(any(k["au"].endswith("12") for k in r["kept"]) for r in happy)
     assert len(list((tmp_path / "show").glob("*.png"))) == 10
+
+
+def test_smic_layout_gets_flow_only_statements(tmp_path):
+    """SMIC-HS has no AU labels: the builder describes the moving regions without AU codes."""
+    import cv2
+
+    from zoo_deft_llm.sources import list_clips
+    from zoo_deft_llm.synth import base_face, displacement_field, warp
+    from zoo_deft_llm.unimer.builder import BuildOptions, build_record
+
+    face = base_face()
+    folder = tmp_path / "HS" / "s1" / "micro" / "positive" / "s1_po_01"
+    folder.mkdir(parents=True)
+    field = displacement_field(face, "12", amplitude=2.0)
+    for k, phase in enumerate([0.0, 0.5, 1.0, 0.5, 0.0]):  # the middle frame is SMIC's apex stand-in
+        cv2.imwrite(str(folder / f"reg_image{k:06d}.bmp"), warp(face, phase * field, np.zeros(2)))
+    (clip,) = list_clips("smic", tmp_path)
+    record, _, result = build_record(clip, BuildOptions())
+    assert record["aus_labelled"] is None and record["rejected"] == []
+    assert result.kept and all(k["au"] is None for k in result.kept)
+    assert any("mouth corner moves up" in s for s in result.statements)
+    assert {c["template"] for c in record["conversations"]} == {"cer", "describe"}

@@ -43,7 +43,11 @@ class LossWeights(zoo.ComponentConfig):
 
 
 class DeftLLMConfig(zoo.ComponentConfig):
-    """DEFT-LLM: experts, LLM, label space and objective."""
+    """DEFT-LLM: experts, LLM, label space and objective.
+
+    ``crop_size`` and ``flow_method`` say how ``predict_files`` prepares two frames (as the
+    Uni-MER builder did for training); ``image_size`` is the experts' input size.
+    """
 
     experts: ExpertSlots = ExpertSlots()
     llm: LLMSpec = LLMSpec()
@@ -51,6 +55,7 @@ class DeftLLMConfig(zoo.ComponentConfig):
     au_codes: list[int] = DEFAULT_AUS
     loss_weights: LossWeights = LossWeights()
     image_size: int = 64
+    crop_size: int = 128
     flow_method: str = "tvl1"
     instruction: str = TEMPLATES["cer"][0]
     score_generation: bool = True

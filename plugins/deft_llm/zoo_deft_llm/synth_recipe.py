@@ -23,6 +23,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "without structure": {"experts": {"structure": None}},
     "without dynamic texture": {"experts": {"texture": None}},
     "without motion-semantics": {"experts": {"motion": None}},
+    "texture → raw apex frame": {"experts": {"texture": {"name": "expert/raw-apex", "config": SYNTH_CONFIG["experts"]["texture"]["config"]}}},
+    "texture → flow only": {"experts": {"texture": {"name": "expert/flow-texture", "config": SYNTH_CONFIG["experts"]["texture"]["config"]}}},
 }
 
 
@@ -64,7 +66,7 @@ def sha256(path: Path) -> str:
 
 
 def train_checkpoint(workdir: Path, out_dir: Path = CHECKPOINT_DIR) -> dict[str, Any]:
-    """Train the four variants of :data:`ABLATIONS`, save the full model with its card and samples.
+    """Train every variant of :data:`ABLATIONS`, save the full model with its card and samples.
 
     Returns:
         The ablation results (scores per variant).

@@ -30,15 +30,21 @@ def unimer() -> None:
 @click.option("--size", default=128, show_default=True, help="aligned crop size (pixels)")
 @click.option("--workers", default=1, show_default=True, help="processes (flow is per clip, independent)")
 @click.option("--limit", default=None, type=int, help="only the first N clips")
-def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, workers: int, limit: int | None) -> None:
+@click.option("--min-px", default=0.2, show_default=True, help="dual constraint: least region motion (crop pixels)")
+@click.option("--noise-factor", default=2.0, show_default=True, help="dual constraint: least motion as a multiple of the face's noise")
+@click.option("--min-cosine", default=0.5, show_default=True, help="dual constraint: least cosine to the FACS direction")
+def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, workers: int,
+          limit: int | None, min_px: float, noise_factor: float, min_cosine: float) -> None:
     """Write one Uni-MER record per labelled clip of DATASET under ROOT."""
     from zoo_deft_llm.facs import load_table
     from zoo_deft_llm.sources import list_clips
     from zoo_deft_llm.unimer.builder import BuildOptions
+    from zoo_deft_llm.unimer.constraint import Thresholds
     from zoo_deft_llm.unimer.show import write_show
 
     clips = list_clips(dataset, root)[:limit]
-    options = BuildOptions(size=size, flow_method=flow_method)
+    thresholds = Thresholds(min_pixels=min_px, noise_factor=noise_factor, min_cosine=min_cosine)
+    options = BuildOptions(size=size, flow_method=flow_method, thresholds=thresholds)
     table = load_table()
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
