@@ -209,3 +209,27 @@ def test_loso_needs_subjects(toys, run, tmp_path):
     recipe_file.write_text(LOSO_TOML.replace("subjects = 3, ", ""))
     result = run("train", recipe_file, "--data", tmp_path)
     assert result.exit_code == 1 and "no `subjects` property" in result.output
+
+
+def test_eval_a_published_catalog_entry_on_its_recipe_eval_dataset(toys, run, tmp_path, write_registry):
+    from zoo.weights import sha256_file
+
+    recipe_file = tmp_path / "toy-recipe.toml"
+    recipe_file.write_text(RECIPE_TOML)
+    trained = run("train", recipe_file, "--data", tmp_path, "--out", tmp_path / "run", "--json")
+    assert trained.exit_code == 0, trained.output
+    publish = tmp_path / "run" / "publish"
+    digest = sha256_file(publish / "model.safetensors")
+    write_registry(
+        '[models."engine-toy-pub"]\nmodel = "model/engine-toy"\nstatus = "published"\n'
+        f'source = "local-dir:{publish}"\nfiles = {{ "model.safetensors" = "sha256:{digest}" }}\n'
+        'recipe = { dataset = { name = "dataset/engine-toy" }, '
+        'eval_dataset = { name = "dataset/engine-toy", config = { size = 12, seed = 0 } } }\n'
+    )
+    result = run("eval", "engine-toy-pub", "--data", tmp_path, "--json")
+    assert result.exit_code == 0, result.output
+    evaluated = json.loads(result.output)
+    assert evaluated["measured_on"] == f"dataset/engine-toy (size=12, seed=0) at {tmp_path}"
+    assert evaluated["metrics"] == pytest.approx(json.loads(trained.output)["eval"])
+    missing = run("eval", "engine-toy-pub", "--dataset", "dataset/engine-toy", "size", "--data", tmp_path)
+    assert missing.exit_code == 1 and "field=value" in missing.output
