@@ -60,6 +60,11 @@ def _synth_entry() -> dict[str, Any]:
         "data": "SYNTHETIC crowds: trained on 200 low-density scenes (10-60 heads), tested on 50 high-density scenes (120-360 heads)",
         "metrics": SYNTH_METRICS,
         "reproduce": "zoo l2hcount train-synth",
+        "recipe": {  # `zoo eval l2hcount-synth --data DIR` (DIR from `zoo l2hcount make-synth DIR`)
+            "train_data": {"name": "dataset/shanghaitech", "config": {"part": "A", "split": "train", "crop_size": 128}},
+            "eval_data": {"name": "dataset/shanghaitech", "config": {"part": "A", "split": "test"}},
+            "train": SYNTH_TRAIN,
+        },
         "summary": "L2HCount (reduced width, 1 M parameters) trained on synthetic low-density crowds; demo and tests only",
         "tags": ["crowd-counting", "synthetic", "low-to-high"],
     }
