@@ -101,6 +101,38 @@ def test_evaluation_step_counts_whole_images(tiny_model):
     assert out["pred_count"][0].item() == pytest.approx(direct.item(), rel=1e-5)
 
 
+class _LocalCounter(torch.nn.Module):
+    """A stand-in 'model' whose density at a stride-4 cell depends only on that cell's pixels."""
+
+    class config:  # noqa: N801 - mimics the attributes tiling reads
+        density_scale = 2.0
+
+    def forward(self, images):
+        from zoo_l2hcount.model import CountingOutput
+
+        h, w = images.shape[-2:]
+        pooled = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(images, (0, -w % 4, 0, -h % 4)), 4)
+        return CountingOutput(pooled.sum(1, keepdim=True), None, None)
+
+
+def test_tiles_partition_the_density_map():
+    from zoo_l2hcount.tiling import tiled_density
+
+    image = torch.rand(3, 230, 301)
+    whole = tiled_density(_LocalCounter(), image, tile_size=1024, max_side=4096)
+    tiled = tiled_density(_LocalCounter(), image, tile_size=64, max_side=100)
+    assert whole.shape == tiled.shape == (58, 76)
+    torch.testing.assert_close(tiled, whole)
+
+
+def test_padding_of_mixed_sizes_is_not_counted(tiny_model):
+    tiny_model.eval()
+    small = torch.rand(3, 40, 28)
+    batch = {"image": torch.nn.functional.pad(small, (0, 36, 0, 24))[None], "count": torch.ones(1),
+             "size": torch.tensor([[40, 28]])}
+    assert tiny_model.evaluation_step(batch)["pred_count"][0].item() == pytest.approx(tiny_model.count(small).item())
+
+
 def test_tiling_covers_the_image_exactly_once(tiny_model):
     tiny_model.eval()
     image = torch.rand(3, 100, 140)

@@ -2,7 +2,8 @@
 
 Training items are random crops with a horizontal flip and, with probability ``simulate_prob``,
 HDSM+GTGM (a simulated high-density crop, ``regime = 1``). Evaluation items are whole images.
-Every item is ``{"image": [3,H,W] in [0,1], "density": [1,H/4,W/4], "count": float, "regime": int}``.
+Every item is ``{"image": [3,H,W] in [0,1], "density": [1,H/4,W/4], "count": float, "regime": int,
+"size": [H, W]}``; ``collate`` zero-pads to the batch's largest image and ``size`` keeps each extent.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
             "density": torch.from_numpy(density)[None],
             "count": torch.tensor(float(count)),
             "regime": torch.tensor(regime, dtype=torch.long),
+            "size": torch.tensor([h, w], dtype=torch.long),  # the image's extent before batch padding
         }
 
     def collate(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
@@ -130,6 +132,7 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
             "density": torch.stack(dens),
             "count": torch.stack([i["count"] for i in items]),
             "regime": torch.stack([i["regime"] for i in items]),
+            "size": torch.stack([i["size"] for i in items]),
         }
 
 

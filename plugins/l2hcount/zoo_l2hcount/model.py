@@ -114,8 +114,16 @@ class L2HCount(zoo.Model):
 
     @torch.no_grad()
     def evaluation_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """``{"pred_count": [B], "gt_count": [B]}`` on whole images (the ``counting`` metric)."""
-        counts = [self.count(image) for image in batch["image"]]
+        """``{"pred_count": [B], "gt_count": [B]}`` on whole images (the ``counting`` metric).
+
+        Each image is cropped back to its own ``size`` (when the batch has one) so that the
+        padding a batch of mixed sizes needs is never counted.
+        """
+        images = batch["image"]
+        sizes = batch.get("size")
+        if sizes is not None:
+            images = [image[:, : int(h), : int(w)] for image, (h, w) in zip(images, sizes.tolist())]
+        counts = [self.count(image) for image in images]
         return {"pred_count": torch.stack(counts), "gt_count": batch["count"].to(torch.float32)}
 
     @torch.no_grad()
