@@ -60,6 +60,11 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
     read_points: Callable[[Path], np.ndarray] = staticmethod(ann.read_shanghaitech_mat)
 
     def __init__(self, config: CrowdConfig | None = None) -> None:
+        """Index the dataset (annotations are read now only for a density ``subset``).
+
+        Raises:
+            InputError: if the layout is not found under ``root`` or holds no annotated image.
+        """
         super().__init__(config)
         cfg = self.config
         self.samples = self.list_samples()
@@ -95,6 +100,11 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
         return resize_long_side(read_rgb(image_path), self.read_points(ann_path), self.config.max_side)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        """One item: a random (possibly simulated) crop in training, the whole image otherwise.
+
+        Raises:
+            InputError: if the image or its annotation cannot be read.
+        """
         cfg = self.config
         image, points = self.load(index % len(self.samples))
         regime = 0
@@ -123,10 +133,8 @@ class CrowdDataset(zoo.Dataset, abc.ABC):
         w = max(i["image"].shape[2] for i in items)
         h, w = h + (-h % OUTPUT_STRIDE), w + (-w % OUTPUT_STRIDE)
         images = [F.pad(i["image"], (0, w - i["image"].shape[2], 0, h - i["image"].shape[1])) for i in items]
-        dens = [
-            F.pad(i["density"], (0, w // OUTPUT_STRIDE - i["density"].shape[2], 0, h // OUTPUT_STRIDE - i["density"].shape[1]))
-            for i in items
-        ]
+        dh, dw = h // OUTPUT_STRIDE, w // OUTPUT_STRIDE
+        dens = [F.pad(i["density"], (0, dw - i["density"].shape[2], 0, dh - i["density"].shape[1])) for i in items]
         return {
             "image": torch.stack(images),
             "density": torch.stack(dens),
@@ -142,6 +150,11 @@ def natural_sorted(paths: list[Path]) -> list[Path]:
 
 
 def require_dir(path: Path, what: str) -> Path:
+    """Return ``path`` if it is a folder.
+
+    Raises:
+        InputError: naming the folder that was expected and where the layout is described.
+    """
     if not path.is_dir():
         raise InputError(f"{path} does not exist; expected {what}. See docs/methods/l2hcount.md for the layout.")
     return path
