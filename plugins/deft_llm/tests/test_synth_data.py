@@ -66,3 +66,15 @@ def test_unimer_dataset_items_and_subject_filter(synth_root, tmp_path):
         UniMERDataset(UniMERConfig(path=str(path), setting="nope"))
     with pytest.raises(InputError, match="zoo unimer build"):
         UniMERDataset(UniMERConfig(path=str(tmp_path / "missing.jsonl")))
+
+
+def test_subsets_share_the_views_cache(synth_root, tmp_path):
+    from zoo_deft_llm.datasets import UniMERConfig, UniMERDataset
+    from zoo_deft_llm.unimer.builder import build_records
+    from zoo_mer_data.casme2 import list_clips
+
+    path = tmp_path / "u.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r, _, _ in build_records(list_clips(synth_root)[:3])))
+    data = UniMERDataset(UniMERConfig(path=str(path), image_size=16))
+    part = data.subset([1])
+    assert part.views(0) is data.views(1)  # computed once, by id

@@ -54,7 +54,8 @@ class UniMERDataset(zoo.Dataset):
 
     Config = UniMERConfig
 
-    def __init__(self, config: UniMERConfig | None = None, records: list[dict] | None = None) -> None:
+    def __init__(self, config: UniMERConfig | None = None, records: list[dict] | None = None,
+                 cache: dict[str, dict[str, torch.Tensor]] | None = None) -> None:
         super().__init__(config)
         self.mapping = class_setting(self.config.setting)
         all_records = records if records is not None else read_unimer(self.config.path)
@@ -62,7 +63,8 @@ class UniMERDataset(zoo.Dataset):
         if not self.records:
             raise InputError(f"No Uni-MER record of {self.config.path or 'the given records'} falls in setting "
                              f"{self.config.setting!r} and the selected subjects.")
-        self._cache: dict[int, dict[str, torch.Tensor]] = {}
+        # Keyed by record id and shared with subsets, so LOSO folds compute each clip's flow once.
+        self._cache: dict[str, dict[str, torch.Tensor]] = cache if cache is not None else {}
 
     def _wanted(self, record: dict) -> bool:
         if self.mapping.index(record["emotion"]) is None:
@@ -72,8 +74,8 @@ class UniMERDataset(zoo.Dataset):
         return record["subject"] not in self.config.exclude_subjects
 
     def subset(self, indices: list[int]) -> "UniMERDataset":
-        """A dataset over some of these records (sharing the views cache is not needed: it is cheap)."""
-        return UniMERDataset(self.config, [self.records[i] for i in indices])
+        """A dataset over some of these records, sharing this one's views cache."""
+        return UniMERDataset(self.config, [self.records[i] for i in indices], cache=self._cache)
 
     @property
     def subjects(self) -> list[str]:
@@ -84,14 +86,14 @@ class UniMERDataset(zoo.Dataset):
 
     def views(self, index: int) -> dict[str, torch.Tensor]:
         """The record's aligned crops and flow at the model's size (computed once, then cached)."""
-        if index not in self._cache:
+        record = self.records[index]
+        if record["id"] not in self._cache:
             from zoo_deft_llm.preprocess import prepare_clip, read_frame, to_views
 
-            record = self.records[index]
             prepared = prepare_clip(read_frame(record["onset_path"]), read_frame(record["apex_path"]),
                                     record.get("crop_size", 128), record.get("flow_method", "tvl1"))
-            self._cache[index] = to_views(prepared, self.config.image_size)
-        return self._cache[index]
+            self._cache[record["id"]] = to_views(prepared, self.config.image_size)
+        return self._cache[record["id"]]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         record = self.records[index]
