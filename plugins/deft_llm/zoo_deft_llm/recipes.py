@@ -24,6 +24,7 @@ _BENCHMARKS = [
     ("samm", "samm-5", ["anger", "contempt", "happiness", "surprise", "other"], "SAMM 5-class, LOSO"),
     ("megc2019", "megc2019-3", ["negative", "positive", "surprise"], "MEGC2019 composite 3-class, LOSO (68 subjects)"),
     ("smic", "smic-3", ["negative", "positive", "surprise"], "SMIC-HS 3-class, LOSO (16 subjects), flow-only Uni-MER"),
+    ("casme3", "casme3-3", ["negative", "positive", "surprise"], "CAS(ME)^3 Part A 3-class (RGB), LOSO"),
 ]
 
 
