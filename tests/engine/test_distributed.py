@@ -34,7 +34,7 @@ def _torchrun_two_processes(out: Path) -> list[str]:
         "--eval-metric", "mer",
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=150)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-6000:]
     return [json.loads(line[5:]) for line in done.stdout.splitlines() if line.startswith("eval ")]
 
 
