@@ -34,7 +34,7 @@ def test_sha_recipe_trains_and_evaluates_with_the_engine(tiny_overrides, tmp_pat
     make_synthetic_shanghaitech(tmp_path / "data", train=4, test=2, seed=5)
     model_overrides = [f"model.{k}={v}" for k, v in tiny_overrides.items()]
     overrides = [*model_overrides, "model.encoder.config.pretrained=false", "dataset.crop_size=64",
-                 "train.batch_size=2", "train.epochs=1", "train.progress=false"]
+                 "train.batch_size=2", "train.epochs=1", "train.progress=false", "train.num_workers=0"]
     result = run_recipe("l2hcount-sha", data=str(tmp_path / "data"), out=str(tmp_path / "run"), overrides=overrides)
     assert result.recipe.dataset.config["subset"] == "low"  # protocol (b): the low half of train
     assert set(result.summary["eval"]) >= {"mae", "mse"}
