@@ -29,8 +29,8 @@ def make_synth(out: Path, n_train: int, n_test: int, seed: int) -> None:
 
 
 @l2hcount_group.command("train-synth")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="checkpoint folder (default: the package's checkpoints/l2hcount-synth)")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/l2hcount-synth/publish"),
+              show_default=True, help="checkpoint folder (zoo.save layout)")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/l2hcount-synth/data"),
               show_default=True, help="where the synthetic data is (written if missing)")
 @click.option("--runs", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/l2hcount-synth"),
@@ -38,10 +38,13 @@ def make_synth(out: Path, n_train: int, n_test: int, seed: int) -> None:
 @click.option("--steps", type=int, default=None, help="optimizer steps per variant (default: the recipe's)")
 @click.option("--threads", type=int, default=2, show_default=True, help="torch CPU threads")
 @click.option("--workers", type=int, default=0, show_default=True, help="data-loading processes")
-def train_synth(out: Path | None, data: Path, runs: Path, steps: int | None, threads: int, workers: int) -> None:
-    """Train l2hcount-synth and its no-HDSM ablation; save the full model and print both metrics."""
-    from zoo_l2hcount import checkpoint_dir
+def train_synth(out: Path, data: Path, runs: Path, steps: int | None, threads: int, workers: int) -> None:
+    """Train l2hcount-synth and its no-HDSM ablation; save the full model and print both metrics.
+
+    To replace the shipped checkpoint, copy OUT into zoo_l2hcount/checkpoints/l2hcount-synth and
+    update SYNTH_FILES (sha256) and SYNTH_METRICS in zoo_l2hcount/catalog_entries.py.
+    """
     from zoo_l2hcount.train_synth import train_synthetic
 
-    summary = train_synthetic(out or checkpoint_dir(), data, runs, steps, threads, workers)
+    summary = train_synthetic(out, data, runs, steps, threads, workers)
     click.echo(json.dumps(summary, indent=2))
