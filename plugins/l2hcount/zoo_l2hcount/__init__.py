@@ -27,7 +27,3 @@ def sample_path() -> Path:
         raise FileNotFoundError(f"The embedded sample {path} is missing; reinstall zoo-l2hcount.")
     return path
 
-
-def checkpoint_dir(name: str = "l2hcount-synth") -> Path:
-    """Folder of a checkpoint shipped inside the package (``checkpoints/<name>``)."""
-    return _PACKAGE_DIR / "checkpoints" / name
