@@ -125,6 +125,14 @@ def test_train_eval_predict_plot_from_a_toml_recipe(toys, run, tmp_path):
     assert {p.name for p in pngs} == {"loss.png", "lr.png", "eval.png"}
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
+    # What `zoo publish` would print for this folder is a valid published catalog entry.
+    from zoo.catalog import CatalogEntry
+    from zoo.publishing import catalog_entry_for
+
+    (name, table), = catalog_entry_for(publish, "org/engine-toy", "0" * 40)["models"].items()
+    entry = CatalogEntry.model_validate({"name": name, **table})
+    assert entry.name == "toy-recipe" and entry.metrics[0].measured_on == summary["measured_on"]
+
     resumed = run("train", recipe_file, "--data", tmp_path, "--out", out, "--resume", "--json", "train.epochs=3", "model.dropout=0.1")
     assert json.loads(resumed.output)["step"] == 12  # nothing left to do
 

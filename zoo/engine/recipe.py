@@ -34,8 +34,7 @@ Command-line changes: ``--data PATH`` sets ``root`` of both datasets, ``--out DI
 ``train.out_dir`` (default ``runs/<name>``), and ``key=value`` overrides reach the model config
 (``model.memory=None``, ``model.experts.texture=expert/x``), the datasets
 (``dataset.split=val``), the protocol (``protocol.kind=loso``) and the train config
-(``train.epochs=3``); see
-:mod:`zoo.engine.overrides` for how values are parsed.
+(``train.epochs=3``); see :mod:`zoo.engine.overrides` for how values are parsed.
 
 Under ``protocol = "loso"`` the dataset must have a ``subjects`` property (the subject of each
 item). One model per held-out subject is trained from the same seed (in ``<out_dir>/folds/<subject>``),
@@ -45,7 +44,8 @@ published, its card reporting the pooled LOSO metrics.
 
 The run ends by writing ``<out_dir>/publish/`` with :func:`zoo.save` (config.json,
 model.safetensors, README.md model card whose metrics name the data they were measured on),
-which ``zoo publish`` accepts as is, and ``<out_dir>/recipe.json`` (the resolved recipe).
+which ``zoo publish`` accepts as is, and ``<out_dir>/recipe.json`` (the resolved recipe); the
+running is :mod:`zoo.engine.runner`'s.
 """
 
 from __future__ import annotations
