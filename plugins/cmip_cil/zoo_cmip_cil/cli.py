@@ -24,3 +24,18 @@ def make_synth(out: str, train_per_class: int, test_per_class: int, seed: int, n
 
     names = make_synthetic_modelnet(out, train_per_class, test_per_class, seed, include_pyvista=not no_pyvista)
     click.echo(json.dumps({"out": out, "classes": names}))
+
+
+@cmip_cil.command("train-synth")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Where to write the synthetic shapes.")
+@click.option("--pretrain-epochs", type=int, default=None)
+@click.option("--incremental-epochs", type=int, default=None)
+def train_synth(out: str, data_dir: str | None, pretrain_epochs: int | None, incremental_epochs: int | None) -> None:
+    """Pre-train and run CMIP-CIL and the baselines incrementally on synthetic shapes; save to OUT."""
+    from zoo_cmip_cil.training import markdown_table, train_synth as run
+
+    settings = {k: v for k, v in {"pretrain_epochs": pretrain_epochs, "incremental_epochs": incremental_epochs}.items() if v}
+    summary = run(out, data_dir, settings)
+    click.echo(markdown_table(summary["methods"]))
+    click.echo(f"saved to {out} in {summary['seconds']} s")

@@ -50,7 +50,10 @@ class MultiViewImageEncoder(zoo.Encoder):
         if self.config.pretrained:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # only ever read the local cache
         self.backbone = timm.create_model(self.config.backbone, pretrained=self.config.pretrained, num_classes=0)
-        self.out_channels = int(self.backbone.num_features)
+        # Some timm models (LCNet, MobileNetV3) add a pre-logits layer after pooling: their pooled
+        # output width is head_hidden_size, not num_features.
+        width = getattr(self.backbone, "head_hidden_size", None) or self.backbone.num_features
+        self.out_channels = int(width)
 
     def forward(self, views: torch.Tensor) -> torch.Tensor:
         """``views`` ``[B, V, H, W, 3]`` uint8 or ``[B, V, 3, H, W]`` float → ``[B, out_channels]``."""

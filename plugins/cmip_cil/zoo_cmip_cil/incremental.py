@@ -89,8 +89,12 @@ def _train_task(model, inputs: torch.Tensor | list[torch.Tensor], labels: torch.
 def run_incremental(
     model, train_views: list[torch.Tensor], train_labels: list[int], test_points: list[torch.Tensor],
     test_labels: list[int], num_classes: int, cfg: IncrementalConfig,
-) -> dict[str, Any]:
-    """Run the class-incremental protocol and return the accuracy matrix, A_B, Ā, forgetting.
+) -> tuple[dict[str, Any], Any]:
+    """Run the class-incremental protocol on a copy of ``model``.
+
+    Returns:
+        The results (accuracy matrix, stage accuracies, A_B, Ā, forgetting, the task blocks as
+        class ids) and the model after the last task (classifier rows in task order).
 
     The backbone is frozen, so the image embeddings are computed once and the adapter trains on
     them; with the ``bn_updates_in_frozen_backbone`` defect on, training runs the backbone on the
@@ -137,7 +141,7 @@ def run_incremental(
         stage_outputs.append((_predict(model, test_points, image, y_train, memory, cfg), y_test))
     result = cil_metrics(stage_outputs, blocks).as_dict()
     result.update(method=cfg.method, tasks=[list(map(int, b)) for b in tasks])
-    return result
+    return result, model
 
 
 @torch.no_grad()

@@ -30,6 +30,15 @@ def zoo_register_components(register: Any) -> None:
 
 
 @zoo.hookimpl
+def zoo_register_catalog(add: Any) -> None:
+    from zoo_cmip_cil.catalog_entries import catalog_entries  # standard library only
+
+    base = Path(__file__).parent
+    for entry in catalog_entries(base):
+        add(entry, base_dir=base)
+
+
+@zoo.hookimpl
 def zoo_register_commands(cli: Any) -> None:
     from zoo_cmip_cil.cli import cmip_cil  # click only; the verbs import torch/open3d lazily
 
