@@ -1,6 +1,7 @@
 """An onset/apex depth pair → the fixed-size 6-D motion point set the networks read.
 
-Steps: back-project both frames (face box, zero depth dropped) → optional cleaning → rigid ICP
+Steps: optional smoothing of valid depth → back-project both frames (face box, zero depth dropped)
+→ optional cleaning → rigid ICP
 onset→apex; its inverse brings the apex into the onset frame so that the features stay in the
 onset's coordinates → farthest-point sampling of the onset cloud to ``num_points`` → each sampled
 point's apex partner (nearest neighbour, or the same pixel) → features ``[onset xyz, Δxyz]``
@@ -18,7 +19,7 @@ from pydantic import Field
 import zoo
 from zoo.errors import InputError
 from zoo_depth_mer.align import apply_transform, icp_onset_to_apex, nearest_correspondence, same_pixel_correspondence
-from zoo_depth_mer.depth import Cloud, clean_cloud, depth_to_cloud
+from zoo_depth_mer.depth import Cloud, clean_cloud, depth_to_cloud, smooth_depth
 from zoo_depth_mer.ops import farthest_point_sample
 
 
@@ -33,6 +34,7 @@ class PipelineConfig(zoo.ComponentConfig):
     depth_unit_mm: float = Field(1.0, gt=0, description="millimetres per raw depth unit")
     clean_sigma: float | None = Field(3.0, gt=0, description="keep z within mean ± sigma·std; None: off")
     depth_window_mm: float | None = Field(None, gt=0, description="keep z within this of the median; None: off")
+    smooth_px: float | None = Field(1.5, gt=0, description="Gaussian smoothing of valid depth (sigma, px); None: off")
     icp_max_distance: float = Field(10.0, gt=0, description="ICP correspondence distance (cloud units)")
     icp_subsample: int = Field(8192, ge=16, description="points per cloud given to ICP (FPS-free random subset)")
     motion_gain: float = Field(100.0, gt=0, description="factor on the normalised Δxyz channels")
@@ -44,6 +46,8 @@ def frame_cloud(depth: np.ndarray, cfg: PipelineConfig, box: list[int] | None = 
     Raises:
         InputError: if no valid depth remains.
     """
+    if cfg.smooth_px is not None:
+        depth = smooth_depth(depth, cfg.smooth_px)
     cloud = depth_to_cloud(depth, box if box is not None else cfg.face_box, cfg.intrinsics, cfg.depth_unit_mm)
     if cfg.clean_sigma is not None or cfg.depth_window_mm is not None:
         cloud = clean_cloud(cloud, cfg.clean_sigma, cfg.depth_window_mm)

@@ -28,3 +28,19 @@ _COMPONENTS = [
 def zoo_register_components(register) -> None:
     for name, target, summary, aliases in _COMPONENTS:
         register(name, target, summary=summary, aliases=aliases)
+
+
+@zoo.hookimpl
+def zoo_register_commands(cli) -> None:
+    from zoo_depth_mer.cli import depth_mer  # click only: no torch at import
+
+    cli.add_command(depth_mer)
+
+
+@zoo.hookimpl
+def zoo_register_catalog(add) -> None:
+    from zoo_depth_mer.catalog_entries import catalog_entries
+
+    here = Path(__file__).parent
+    for entry in catalog_entries(here):
+        add(entry, base_dir=here)

@@ -2,10 +2,10 @@
 
 Every face is an analytic height field (ellipsoid + nose, eye sockets, brow ridge, lips) whose
 shape, size and distance vary by synthetic subject. A micro-expression is a set of AU-like local
-deformations (Gaussian regions that move towards/away from the camera by 0.3–1.5 mm and slide by
+deformations (Gaussian regions that move towards/away from the camera by up to ~2 mm and slide by
 a fraction of a pixel) that rise from onset to apex and fade towards offset; each emotion uses its
 own regions, so the task is learnable from the motion. On top: small rigid head motion (±1.5 px,
-±2 mm, up to ±1° tilt), 0.15 mm Gaussian sensor noise, 0.1 mm quantisation (16-bit PNG in units of
+±2 mm, up to ±1° tilt), 0.1 mm Gaussian sensor noise, 0.1 mm quantisation (16-bit PNG in units of
 ``DEPTH_UNIT_MM``), zero holes, and a handful of the real label file's quirks (optional).
 This is synthetic data: numbers measured on it say nothing about CAS(ME)^3.
 """
@@ -22,6 +22,8 @@ from zoo.errors import InputError
 
 #: Millimetres per raw unit of the synthetic depth PNGs (real CAS(ME)^3 is read with its own unit).
 DEPTH_UNIT_MM = 0.1
+#: Standard deviation of the Gaussian sensor noise (mm).
+NOISE_MM = 0.1
 
 # name: (centres in face coordinates (x right, y down, in [-1, 1]), sigma, dz mm per unit amplitude,
 #        (dx, dy) pixels per unit amplitude; dx is mirrored on the left half)
@@ -38,7 +40,8 @@ _AUS: dict[str, tuple[list[tuple[float, float]], float, float, tuple[float, floa
 }
 EMOTION_AUS = {"happy": ["6", "12"], "surprise": ["1+2", "26"], "disgust": ["9"], "anger": ["4", "7"],
                "sad": ["15"], "fear": ["1+2", "20"]}
-EMOTION_WEIGHTS = {"disgust": 0.2, "surprise": 0.2, "happy": 0.2, "others": 0.1, "fear": 0.1, "anger": 0.1, "sad": 0.1}
+# Closer to balanced than CAS(ME)^3 (negative 53%, positive 6%) so that a small sample has every class.
+EMOTION_WEIGHTS = {"disgust": 0.15, "surprise": 0.25, "happy": 0.25, "others": 0.1, "fear": 0.05, "anger": 0.1, "sad": 0.1}
 _OBJECTIVE = {"happy": "I", "disgust": "II", "surprise": "III", "fear": "IV", "anger": "V", "sad": "VI", "others": "VII"}
 
 
@@ -113,7 +116,7 @@ def render_depth(subject: Subject, clip: Clip, frame: int, size: tuple[int, int]
     dz, dx, dy = au_field(list(clip.aus), x, y, (ax, ay))
     amp = clip.amplitude * progress
     z = subject.distance_mm - face_height(x - amp * dx, y - amp * dy, subject) - amp * dz
-    z += tz + su * (u - width / 2) + sv * (v - height / 2) + rng.normal(0, 0.15, z.shape)
+    z += tz + su * (u - width / 2) + sv * (v - height / 2) + rng.normal(0, NOISE_MM, z.shape)
     depth = np.round(z / DEPTH_UNIT_MM)
     depth[(x**2 + y**2) >= 0.97] = 0
     depth[rng.random(z.shape) < 0.01] = 0

@@ -35,7 +35,7 @@ def _draw_clips(rng: np.random.Generator, subjects: int, clips_per_subject: int)
             rise, fall = int(rng.integers(2, 4)), int(rng.integers(2, 4))
             head = (rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5), rng.uniform(-2, 2),
                     rng.uniform(-0.017, 0.017), rng.uniform(-0.017, 0.017))
-            amplitude = rng.uniform(0.3, 0.7) if emotion == "others" else rng.uniform(0.5, 1.5)
+            amplitude = rng.uniform(0.3, 0.8) if emotion == "others" else rng.uniform(0.6, 2.0)
             clips.append(Clip(f"spNO.{s + 1}", "abcdefghijklm"[c % 13], onset, onset + rise, onset + rise + fall,
                               emotion, tuple(aus), float(amplitude), head))
             onset += rise + fall + int(rng.integers(5, 40))
