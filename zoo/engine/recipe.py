@@ -175,6 +175,8 @@ def apply_overrides(
             if routed[canonical]:
                 raise InputError(f"The recipe has no {canonical} table to override.")
             continue
+        if isinstance(spec, str):  # `dataset = "dataset/x"` is short for `{name = "dataset/x"}`
+            spec = {"name": spec}
         config = merge_overrides(dict(spec.get("config", {})), dotted_to_nested(routed[canonical]))
         if data is not None:
             config["root"] = data

@@ -90,7 +90,8 @@ def loso(name: str, unimer: str, setting: str | None, only: tuple[str, ...], epo
 
     entry = get_catalog().get(name)
     torch.set_num_threads(1)  # see train-synth
-    data = UniMERDataset(UniMERConfig(path=unimer, setting=setting or entry.recipe.get("setting", "casme2-5"),
+    recipe_setting = entry.recipe.get("dataset", {}).get("config", {}).get("setting", "casme2-5")
+    data = UniMERDataset(UniMERConfig(path=unimer, setting=setting or recipe_setting,
                                       image_size=entry.config.get("image_size", 64)))
     train_config = {**entry.recipe.get("train", {}), **({"epochs": epochs} if epochs else {})}
     result = run_loso(entry.config, data, train_config, Path(workdir), list(only) or None)

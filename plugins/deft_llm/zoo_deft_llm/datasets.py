@@ -38,9 +38,14 @@ def class_setting(name: str):
 
 
 class UniMERConfig(zoo.ComponentConfig):
-    """Which Uni-MER file, class setting and subjects; the model's input size."""
+    """Which Uni-MER file, class setting and subjects; the model's input size.
+
+    ``path`` names the JSONL; ``root`` (what ``zoo train --data DIR`` sets) is a folder holding
+    ``unimer.jsonl``, written there by ``zoo unimer build --out DIR/unimer.jsonl``.
+    """
 
     path: str = ""
+    root: str = ""
     setting: str = "casme2-5"
     image_size: int = 64
     au_codes: list[int] = DEFAULT_AUS
@@ -58,13 +63,25 @@ class UniMERDataset(zoo.Dataset):
                  cache: dict[str, dict[str, torch.Tensor]] | None = None) -> None:
         super().__init__(config)
         self.mapping = class_setting(self.config.setting)
-        all_records = records if records is not None else read_unimer(self.config.path)
+        all_records = records if records is not None else read_unimer(self.jsonl_path())
         self.records = [r for r in all_records if self._wanted(r)]
         if not self.records:
             raise InputError(f"No Uni-MER record of {self.config.path or 'the given records'} falls in setting "
                              f"{self.config.setting!r} and the selected subjects.")
         # Keyed by record id and shared with subsets, so LOSO folds compute each clip's flow once.
         self._cache: dict[str, dict[str, torch.Tensor]] = cache if cache is not None else {}
+
+    def jsonl_path(self) -> str:
+        """The Uni-MER file: ``path``, else ``root/unimer.jsonl``.
+
+        Raises:
+            InputError: if neither is set.
+        """
+        if self.config.path:
+            return self.config.path
+        if self.config.root:
+            return str(Path(self.config.root) / "unimer.jsonl")
+        raise InputError("dataset/unimer needs `path` (a Uni-MER JSONL) or `root` (a folder holding unimer.jsonl).")
 
     def _wanted(self, record: dict) -> bool:
         if self.mapping.index(record["emotion"]) is None:

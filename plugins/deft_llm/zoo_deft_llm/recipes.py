@@ -36,11 +36,20 @@ def _recipe(dataset: str, setting: str, classes: list[str], summary: str) -> dic
         "status": "recipe",
         "license": "dataset license (research only)",
         "data": f"{summary}; the dataset must be obtained from its authors",
-        "reproduce": (f"zoo unimer build --dataset {dataset} --root DATA --out {dataset}.jsonl && "
-                      f"zoo deft-llm loso deft-llm-{dataset} --unimer {dataset}.jsonl"),
+        "reproduce": (f"zoo unimer build --dataset {dataset} --root RAW --out DATA/unimer.jsonl && "
+                      f"zoo train deft-llm-{dataset} --data DATA"),
         "summary": f"DEFT-LLM ({LLM} + LoRA) on {summary} (no weights published)",
         "tags": ["micro-expression", "mer", "llm", "recipe"],
-        "recipe": {"train": _TRAIN, "setting": setting, "protocol": "loso", "llm": LLM},
+        "recipe": {
+            "dataset": {"name": "dataset/unimer", "config": {"setting": setting, "image_size": 128}},
+            "protocol": "loso",
+            "train": _TRAIN,
+            "notes": {
+                "llm": LLM,
+                "prepare": f"zoo unimer build --dataset {dataset} --root RAW --out DATA/unimer.jsonl",
+                "both_readings": f"zoo deft-llm loso deft-llm-{dataset} --unimer DATA/unimer.jsonl also scores the parsed generation",
+            },
+        },
     }
 
 

@@ -28,5 +28,10 @@ SYNTH_ENTRY: dict[str, Any] = {
     "reproduce": "zoo deft-llm train-synth",
     "summary": "DEFT-LLM with a tiny LLM and tokenizer trained here, on synthetic data (a code-path check, not a benchmark)",
     "tags": ["micro-expression", "mer", "llm", "synthetic"],
-    "recipe": {"train": SYNTH_TRAIN, "test_subjects": ["sub07", "sub08"]},
+    "recipe": {
+        "dataset": {"name": "dataset/unimer", "config": {"setting": "casme2-5", "image_size": 64}},
+        "protocol": {"kind": "loso", "test_subjects": ["sub07", "sub08"]},
+        "train": SYNTH_TRAIN,
+        "notes": {"prepare": "zoo deft-llm synth DATA/raw && zoo unimer build --dataset casme2 --root DATA/raw --out DATA/unimer.jsonl"},
+    },
 }
