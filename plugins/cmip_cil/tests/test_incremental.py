@@ -90,3 +90,13 @@ def test_icarl_nme_and_exemplar_free(oracle_model, tmp_path):
     assert nme["A_B"] >= 0.9 and free["A_B"] >= 0.5
     plot_stage_accuracy([nme, free], str(tmp_path / "plot.png"), "test")
     assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_merge_remainder_gives_the_sn55_split(oracle_model):
+    views, points, labels = _data(2)
+    cfg = IncrementalConfig(method="simplecil", base=2, increment=4, merge_remainder=True)
+    result, _ = run_incremental(oracle_model, views, labels, points, labels, NUM_CLASSES, cfg)
+    assert [len(t) for t in result["tasks"]] == [2, 4]
+    cfg = IncrementalConfig(method="simplecil", base=1, increment=2, merge_remainder=True)
+    result, _ = run_incremental(oracle_model, views, labels, points, labels, NUM_CLASSES, cfg)
+    assert [len(t) for t in result["tasks"]] == [1, 2, 3]  # 1 + 2 + 2 + 1 -> last two merged

@@ -47,7 +47,9 @@ def _synth_metrics(package_dir: Path) -> list[dict[str, Any]]:
 
 def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:
     """The real-data recipes, plus ``cmip-cil-synth`` when its checkpoint is installed and pinned."""
-    entries = [_recipe("cmip-cil-mn40", "ModelNet40", 4, 4, 20, 2), _recipe("cmip-cil-sn55", "ShapeNet-55", 6, 6, 18, 1)]
+    sn55 = _recipe("cmip-cil-sn55", "ShapeNet-55", 6, 6, 18, 1)
+    sn55["recipe"]["incremental"]["merge_remainder"] = True  # 8 tasks of 6, then a last task of 7
+    entries = [_recipe("cmip-cil-mn40", "ModelNet40", 4, 4, 20, 2), sn55]
     if SYNTH_FILES and (package_dir / SYNTH_DIR / "model.safetensors").is_file():
         entries.append({
             "name": SYNTH_NAME, "model": "model/cmip-cil", "status": "published",

@@ -41,6 +41,7 @@ class IncrementalConfig(zoo.ComponentConfig):
     lr: float = Field(1e-2, gt=0)
     weight_decay: float = Field(5e-4, ge=0)
     exemplars_per_class: int = Field(20, ge=0, description="0: exemplar-free")
+    merge_remainder: bool = Field(False, description="fold a short last task into the one before (SN55: 8x6 + 7)")
     seed: int = 0
 
 
@@ -104,6 +105,9 @@ def run_incremental(
         zoo.errors.InputError: if the split sizes do not fit ``num_classes``.
     """
     tasks = class_incremental_tasks(num_classes, cfg.base, cfg.increment, cfg.order_seed)
+    if cfg.merge_remainder and len(tasks) > 1 and len(tasks[-1]) < cfg.increment:
+        remainder = tasks.pop()
+        tasks[-1] = tasks[-1] + remainder  # m-SN55-Inc.6: 55 = 6 + 7x6 + 7, nine tasks
     row_of = {c: i for i, c in enumerate(c for block in tasks for c in block)}  # classifier rows in task order
     y_train = torch.tensor([row_of[c] for c in train_labels])
     y_test = torch.tensor([row_of[c] for c in test_labels])

@@ -84,10 +84,12 @@ def train_synth(out_dir: str, data_dir: str | None = None, settings: dict[str, A
     masked, _ = _items(str(work), "train", s, masked=s["masked_variants"]) if s["masked_variants"] else ([], None)
     test, _ = _items(str(work), "test", s)
     seconds["data"] = round(time.perf_counter() - started, 1)
-    model = zoo.build("model/cmip-cil", **SYNTH_MODEL_CONFIG)
+    model = zoo.build("model/cmip-cil", **SYNTH_MODEL_CONFIG, **s.get("model_overrides", {}))
+    subset = model.config.defects.pretrain_class_subset  # the released code's defect, when switched on
+    pre_items = [i for i in train + masked if subset is None or i["label"] < subset]
     with tempfile.TemporaryDirectory() as run_dir:
-        pre = pretrain(model, train + masked, s["pretrain_epochs"], s["pretrain_lr"], run_dir)
-    recalibrate_batchnorm(model, train + masked)
+        pre = pretrain(model, pre_items, s["pretrain_epochs"], s["pretrain_lr"], run_dir)
+    recalibrate_batchnorm(model, pre_items)
     seconds["pretrain"] = round(time.perf_counter() - started - seconds["data"], 1)
     results, final = [], None
     for method in METHODS:
