@@ -21,14 +21,25 @@ SYNTH_MODEL_CONFIG: dict[str, Any] = {
 }
 #: The synthetic data and the short CPU schedule of ``zoo cmip-cil train-synth``.
 SYNTH_SETTINGS: dict[str, Any] = {
-    "train_per_class": 8, "test_per_class": 4, "data_seed": 0, "image_size": 48, "masked_variants": 1,
-    "pretrain_epochs": 4, "pretrain_lr": 1e-3, "base": 6, "increment": 4, "incremental_epochs": 10,
+    "train_per_class": 8, "test_per_class": 4, "data_seed": 0, "image_size": 32, "num_points": 512,
+    "masked_variants": 1, "pretrain_epochs": 8, "pretrain_lr": 1e-3, "base": 6, "increment": 4, "incremental_epochs": 10,
     "exemplars_per_class": 4,
 }
 SYNTH_FILES: dict[str, str] = {}
 
 _SYNTH_DATA = ("SYNTHETIC shapes (zoo cmip-cil make-synth, seed 0): 14 procedural classes + 4 pyvista meshes, "
-               "8 train / 4 test objects per class; trained on 48x48 renders, tested on 1024-point clouds")
+               "8 train / 4 test objects per class; trained on 32x32 renders, tested on 512-point clouds")
+
+
+def synth_metrics(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Catalog/card metric records (percent) of the synthetic incremental results."""
+    metrics = []
+    for result in results:
+        for key in ("A_B", "A_mean", "forgetting"):
+            metrics.append({"name": key, "value": round(100 * result[key], 2),
+                            "measured_on": "synthetic test point clouds (18 classes, 4 per class)",
+                            "setting": f"{result['method']}, base 6 + 3 x 4 classes, seed 1993 order"})
+    return metrics
 
 
 def _synth_metrics(package_dir: Path) -> list[dict[str, Any]]:
@@ -36,13 +47,7 @@ def _synth_metrics(package_dir: Path) -> list[dict[str, Any]]:
     path = package_dir / SYNTH_DIR / "results.json"
     if not path.is_file():
         return []
-    metrics = []
-    for result in json.loads(path.read_text(encoding="utf-8"))["methods"]:
-        for key in ("A_B", "A_mean", "forgetting"):
-            metrics.append({"name": key, "value": round(100 * result[key], 2),
-                            "measured_on": "synthetic test point clouds (18 classes, 4 per class)",
-                            "setting": f"{result['method']}, base 6 + 3 x 4 classes, seed 1993 order"})
-    return metrics
+    return synth_metrics(json.loads(path.read_text(encoding="utf-8"))["methods"])
 
 
 def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:

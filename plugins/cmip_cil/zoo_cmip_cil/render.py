@@ -123,16 +123,17 @@ class MultiViewRenderer:
         )
         rays = self._view_rays()
         hit = scene.cast_rays(o3d.core.Tensor(rays))
-        normals = hit["primitive_normals"].numpy()
-        missed = ~np.isfinite(hit["t_hit"].numpy())
-        directions = rays[..., 3:]
+        hits = np.isfinite(hit["t_hit"].numpy())
+        # Shade only the pixels that hit the mesh (usually a minority of the image).
+        normals = hit["primitive_normals"].numpy()[hits]
+        directions = rays[..., 3:][hits]
         # Two-sided: ModelNet40 meshes have inconsistent winding, so face every normal to the camera.
-        normals = np.where((normals * directions).sum(-1, keepdims=True) > 0, -normals, normals)
-        light_world = self._lights_in_world(light)[:, None, None, :]
-        lambert = np.clip((normals * light_world).sum(-1), 0.0, 1.0)
-        shade = (AMBIENT + DIFFUSE * lambert)[..., None] * BASE_COLOUR
-        image = np.where(missed[..., None], 1.0, shade)
-        return (image * 255 + 0.5).astype(np.uint8)
+        normals[(normals * directions).sum(-1) > 0] *= -1
+        view_of_pixel = np.broadcast_to(np.arange(len(rays))[:, None, None], hits.shape)[hits]
+        lambert = np.clip((normals * self._lights_in_world(light)[view_of_pixel]).sum(-1), 0.0, 1.0)
+        image = np.full((*hits.shape, 3), 255, dtype=np.uint8)
+        image[hits] = ((AMBIENT + DIFFUSE * lambert)[:, None] * BASE_COLOUR * 255 + 0.5).astype(np.uint8)
+        return image
 
     def _lights_in_world(self, light: np.ndarray) -> np.ndarray:
         """The camera-frame light of each view, as a world direction pointing towards the light."""

@@ -15,12 +15,13 @@ from typing import Any
 import torch
 
 import zoo
-from zoo_cmip_cil.catalog_entries import SYNTH_MODEL_CONFIG, SYNTH_SETTINGS
+from zoo_cmip_cil.catalog_entries import SYNTH_MODEL_CONFIG, SYNTH_SETTINGS, synth_metrics
 from zoo_cmip_cil.incremental import METHODS, IncrementalConfig, plot_stage_accuracy, run_incremental
 
 
 def _items(root: str, split: str, settings: dict[str, Any], masked: int = 0) -> tuple[list[dict[str, Any]], list[str]]:
     ds = zoo.build("dataset/modelnet40", root=root, split=split, image_size=settings["image_size"],
+                   num_points=settings["num_points"],
                    masked_variants=masked, seed=settings["data_seed"])
     return [ds[i] for i in range(len(ds))], ds.classes
 
@@ -115,12 +116,12 @@ def save_final(model, classes: list[str], results: list[dict[str, Any]], out: Pa
     model.config.class_names = [classes[c] for c in order]
     model.config.classifier = {"name": "head/cosine-incremental",
                                "config": {"initial_classes": model.classifier.num_classes}}
-    notes = ("All numbers are on SYNTHETIC shapes (not ModelNet40 or ShapeNet-55). Trained on 48x48 renders, "
+    notes = ("All numbers are on SYNTHETIC shapes (not ModelNet40 or ShapeNet-55). Trained on 32x32 renders, "
              "tested on point clouds; every method uses the same frozen pre-trained backbone and split.\n\n"
              + markdown_table(results) + "\n\n![accuracy per task](accuracy_per_task.png)")
     zoo.save(model, out, card={
         "name": "cmip-cil-synth", "summary": "CMIP-CIL (reduced) on synthetic shapes; demo and tests only",
         "license": "apache-2.0", "training_data": "synthetic shapes (zoo cmip-cil make-synth, seed 0)",
         "tags": ["point-cloud", "class-incremental", "synthetic"], "reproduce": "zoo cmip-cil train-synth OUT",
-        "notes": notes,
+        "notes": notes, "metrics": synth_metrics(results),
     })

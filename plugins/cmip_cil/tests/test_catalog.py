@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo.catalog import get_catalog
+from zoo_cmip_cil import catalog_entries as entries
+from zoo_cmip_cil.synth import PROCEDURAL, class_names
+
+PACKAGE = Path(entries.__file__).parent
+CHECKPOINT = PACKAGE / entries.SYNTH_DIR
+
+
+def test_recipes_are_listed_with_their_protocols():
+    catalog = get_catalog()
+    mn40, sn55 = catalog.get("cmip-cil-mn40"), catalog.get("cmip-cil-sn55")
+    assert mn40.status == sn55.status == "recipe"
+    assert mn40.recipe["incremental"]["base"] == 4 and mn40.recipe["incremental"]["exemplars_per_class"] == 20
+    assert sn55.recipe["incremental"]["merge_remainder"] is True and sn55.config["up_axis"] == 1
+
+
+def test_synth_checkpoint_is_published_and_small():
+    entry = get_catalog().get(entries.SYNTH_NAME)
+    assert entry.status == "published" and "synthetic" in entry.data.lower()
+    assert (CHECKPOINT / "model.safetensors").stat().st_size < 20e6
+    methods = {m.setting.split(",")[0] for m in entry.metrics}
+    assert methods == {"cmip-cil", "finetune", "simplecil", "icarl-nme"}
+    assert all("synthetic" in m.measured_on for m in entry.metrics)
+
+
+def test_synth_checkpoint_loads_and_classifies_a_synthetic_shape(tmp_path):
+    from zoo_cmip_cil.mesh import normalise, write_off
+
+    model = zoo.load(entries.SYNTH_NAME)
+    assert model.classifier.num_classes == len(class_names()) == len(model.config.class_names)
+    assert sorted(model.config.class_names) == sorted(class_names())
+    mesh = PROCEDURAL["torus"](np.random.default_rng(123))
+    write_off(normalise(mesh), tmp_path / "torus.off")
+    out = model.predict_files([str(tmp_path / "torus.off")])
+    assert out[str(tmp_path / "torus.off")]["class"] in class_names()
