@@ -1,7 +1,7 @@
 """``dataset/casme3-depth``: CAS(ME)^3 Part A onset/apex depth pairs as 6-D motion point sets.
 
 Labels, class settings, layouts and the quirk report come from ``zoo_mer_data`` (shared with the
-DEFT-LLM plugin). Here each clip's onset and apex depth PNGs are decoded once at construction: a
+DEFT-LLM plugin). Here each clip's onset and apex depth PNGs are test-decoded at construction: a
 damaged frame is replaced by the nearest decodable frame of the clip within ``frame_tolerance``
 (reported as ``damaged_frame``), else the clip is left out; nothing raises. Point sets are
 computed on first access and kept in memory.
@@ -56,25 +56,25 @@ class Casme3Depth(Casme3Clips):
         """Decode the onset/apex depth (substituting damaged frames); ``False`` leaves the clip out."""
         label = self.labels[item["sample_id"]]
         for role in ("onset", "apex"):
-            depth = self._first_decodable(label, item["frames"]["depth"][f"{role}_frame"], role)
-            if depth is None:
+            path = self._first_decodable(label, item["frames"]["depth"][f"{role}_frame"], role)
+            if path is None:
                 return False
-            item.setdefault("depth", {})[role] = depth
+            item.setdefault("depth_files", {})[role] = path  # re-read on access: frames are not kept in memory
         return True
 
-    def _first_decodable(self, label: Casme3Label, frame: int, role: str) -> np.ndarray | None:
+    def _first_decodable(self, label: Casme3Label, frame: int, role: str) -> Path | None:
         for candidate in self.candidate_frames(label, frame):
             path = self.layout.frame_path(label, candidate, "depth")
             if not path.is_file():
                 continue
             try:
-                depth = read_depth(path)
+                read_depth(path)
             except InputError as exc:
                 self.report.add(label.row, label.sample_id, "damaged_frame", f"{role}: {exc}")
                 continue
             if candidate != frame:
                 self.report.add(label.row, label.sample_id, "frame_substituted", f"depth {role}: used frame {candidate}")
-            return depth
+            return path
         self.report.add(label.row, label.sample_id, "missing_frame", f"no decodable depth {role} frame: clip left out")
         return None
 
@@ -88,7 +88,8 @@ class Casme3Depth(Casme3Clips):
     def __getitem__(self, index: int) -> dict[str, Any]:
         item = self.items[index]
         if index not in self._cache:
-            self._cache[index] = pair_to_points(item["depth"]["onset"], item["depth"]["apex"],
+            files = item["depth_files"]
+            self._cache[index] = pair_to_points(read_depth(files["onset"]), read_depth(files["apex"]),
                                                 self.config.pipeline, self._box(item))
         return {"points": torch.from_numpy(self._cache[index]), "label": item["label"],
                 "subject": item["subject"], "sample_id": item["sample_id"]}

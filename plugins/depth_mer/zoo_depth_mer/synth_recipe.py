@@ -17,10 +17,11 @@ import torch
 
 import zoo
 
-NUM_POINTS = 512
-DEPTH_UNIT_MM = 0.1  # the synthetic PNGs' unit (zoo_depth_mer.synth.DEPTH_UNIT_MM)
-SSG_SMALL = {"npoints": [128, 32], "nsamples": [[16], [32]], "mlps": [[[32, 32, 64]], [[64, 64, 128]]],
-             "global_mlp": [128, 256]}
+from zoo_depth_mer.catalog_entries import SYNTH_MODEL_CONFIG
+
+NUM_POINTS = SYNTH_MODEL_CONFIG["pipeline"]["num_points"]
+DEPTH_UNIT_MM = SYNTH_MODEL_CONFIG["pipeline"]["depth_unit_mm"]  # the synthetic PNGs' unit (synth.DEPTH_UNIT_MM)
+SSG_SMALL = SYNTH_MODEL_CONFIG["encoder"]["config"]  # the published checkpoint's encoder
 MSG_SMALL = {"npoints": [128, 32], "nsamples": [[8, 16, 32], [8, 16, 32]],
              "mlps": [[[16, 16, 32]] * 3, [[32, 32, 64]] * 3], "global_mlp": [128, 256]}
 VARIANTS: dict[str, dict[str, Any]] = {
