@@ -104,3 +104,13 @@ def test_predict_files_reads_meshes_and_clouds(tmp_path, tiny_config):
     assert all(0 <= r["probability"] <= 1 for r in out.values())
     with pytest.raises(InputError, match="expected .off"):
         model.predict_files([str(tmp_path / "x.png")])
+
+
+def test_default_model_has_the_spec_dimensions():
+    model = zoo.build("model/cmip-cil")
+    assert model.image_encoder.config.backbone == "resnet50" and model.image_encoder.out_channels == 2048
+    assert model.point_encoder.out_channels == 2048 and model.point_encoder.config.k == 20
+    assert (model.point_head.config.in_dim, model.point_head.config.hidden_dim, model.point_head.config.out_dim) == (2048, 1024, 512)
+    assert (model.image_head.config.in_dim, model.image_head.config.hidden_dim, model.image_head.config.out_dim) == (2048, 512, 512)
+    assert (model.adapter.config.dim, model.adapter.config.bottleneck) == (512, 256)
+    assert model.config.temperature == 0.02 and not any(model.config.defects.model_dump().values())
