@@ -13,12 +13,8 @@ This is synthetic data: numbers measured on it say nothing about CAS(ME)^3.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
 
 import numpy as np
-
-from zoo.errors import InputError
 
 #: Millimetres per raw unit of the synthetic depth PNGs (real CAS(ME)^3 is read with its own unit).
 DEPTH_UNIT_MM = 0.1
