@@ -34,3 +34,19 @@ def test_casme3_recipe_builds_but_has_no_weights():
     assert model.config.encoder.name == "encoder/pointnet2-ssg" and model.config.pipeline.num_points == 2048
     with pytest.raises(RecipeNotPublishedError, match="recipe"):
         zoo.load("depth-mer-casme3")
+
+
+def test_recipe_round_trip_trains_saves_and_loads(tmp_path):
+    from zoo_depth_mer import synth_recipe
+
+    results = synth_recipe.run(tmp_path, tmp_path / "data", epochs=1, loso_folds=1, variants=["pointnet"],
+                               synth={"subjects": 2, "clips_per_subject": 3, "seed": 1, "size": (48, 60)})
+    final = results.pop("final")
+    assert results["pointnet"]["folds"] == 1 and 0.0 <= results["pointnet"]["uf1"] <= 1.0
+    folder = synth_recipe.save_checkpoint(final, results, tmp_path / "ckpt", tmp_path / "data", 1, 1)
+    loaded = zoo.load(f"local-dir:{folder}")
+    onset = next((folder / "samples").glob("*_onset.png"))
+    apex = onset.with_name(onset.name.replace("_onset", "_apex"))
+    final.eval()
+    assert loaded.predict_files([str(onset), str(apex)]) == final.predict_files([str(onset), str(apex)])
+    assert "SYNTHETIC" in (folder / "README.md").read_text()

@@ -46,7 +46,8 @@ def model_config(variant: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(out_dir: str | Path, data_root: str | Path, epochs: int = EPOCHS, loso_folds: int | None = 3,
-        variants: list[str] | None = None, threads: int = 1, final: bool = True) -> dict[str, Any]:
+        variants: list[str] | None = None, threads: int = 1, final: bool = True,
+        synth: dict[str, Any] | None = None) -> dict[str, Any]:
     """Generate the data, run LOSO for each variant, train the final SSG model on all subjects.
 
     One thread by default: on a shared 2-core machine a single-threaded process is several times
@@ -56,6 +57,9 @@ def run(out_dir: str | Path, data_root: str | Path, epochs: int = EPOCHS, loso_f
         ``{variant: LOSO metrics}`` (also written to ``out_dir/loso_<variants>.json``) plus
         ``"final"`` (the trained model) when ``final``.
 
+    Args:
+        synth: ``make_synthetic`` arguments if the data must be generated (default :data:`SYNTH`).
+
     Raises:
         InputError: if the data cannot be generated or read.
     """
@@ -64,7 +68,7 @@ def run(out_dir: str | Path, data_root: str | Path, epochs: int = EPOCHS, loso_f
 
     torch.set_num_threads(threads)
     if not (Path(data_root) / "depth").is_dir():
-        make_synthetic(data_root, **SYNTH)
+        make_synthetic(data_root, **(synth or SYNTH))
     cache: dict[str, Any] = {}
     results: dict[str, Any] = {}
     for name in variants or list(VARIANTS):
@@ -120,7 +124,7 @@ def save_checkpoint(model: Any, results: dict[str, Any], folder: str | Path, dat
     """``zoo.save`` the final model with its card, plus one onset/apex sample pair under ``samples/``.
 
     Raises:
-        InputError: if the data folder has no clip to embed.
+        InputError: if the data folder has no label file.
     """
     import shutil
 
@@ -137,7 +141,7 @@ def save_checkpoint(model: Any, results: dict[str, Any], folder: str | Path, dat
         "notes": "Synthetic data only: these numbers say nothing about CAS(ME)^3.",
     })
     labels, _ = read_casme3_labels(find_label_file(data_root), warn=False)
-    clip = next(lab for lab in reversed(labels) if lab.emotion == "happy")
+    clip = next((lab for lab in reversed(labels) if lab.emotion == "happy"), labels[-1])
     samples = folder / "samples"
     samples.mkdir(exist_ok=True)
     for role in ("onset", "apex"):
