@@ -135,3 +135,35 @@ def test_make_synth_cli(tmp_path):
 ])
 def test_conformance(name, overrides):
     check_component(name, **overrides)
+
+
+def test_face_box_from_file_or_detector(tmp_path, synth_root):
+    root, _ = synth_root
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text(json.dumps({"not-a-sample": [0, 0, 1, 1]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelQuirkWarning)
+        data = zoo.build("dataset/casme3-depth", root=str(root), num_classes=7, pipeline=PIPELINE, subjects=["spNO.2"],
+                         boxes_file=str(boxes))
+        sample_id = data.items[0]["sample_id"]
+        boxes.write_text(json.dumps({sample_id: [10, 12, 50, 70]}))
+        boxed = zoo.build("dataset/casme3-depth", root=str(root), num_classes=7, pipeline=PIPELINE, subjects=["spNO.2"],
+                          boxes_file=str(boxes))
+        detected = zoo.build("dataset/casme3-depth", root=str(root), num_classes=7, pipeline=PIPELINE,
+                             subjects=["spNO.2"], face_crop="detect")
+    assert set(data.subjects) == {"spNO.2"}
+    assert boxed._box(boxed.items[0]) == [10, 12, 50, 70] and boxed._box(boxed.items[1]) is None
+    assert not torch.equal(boxed[0]["points"], data[0]["points"])
+    # the Haar detector runs on the onset RGB; its box (or, if none, the whole frame + a report) is used
+    box = detected._box(detected.items[0])
+    if box is None:
+        assert detected.report.of_kind("face_not_detected")[0].sample_id == sample_id
+        assert torch.equal(detected[0]["points"], data[0]["points"])
+    else:
+        assert len(box) == 4 and box[2] > box[0] and box[3] > box[1]
+        boxes.write_text(json.dumps({sample_id: box}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LabelQuirkWarning)
+            same = zoo.build("dataset/casme3-depth", root=str(root), num_classes=7, pipeline=PIPELINE,
+                             subjects=["spNO.2"], boxes_file=str(boxes))
+        assert torch.equal(detected[0]["points"], same[0]["points"])
