@@ -36,7 +36,7 @@ class PipelineConfig(zoo.ComponentConfig):
     depth_window_mm: float | None = Field(None, gt=0, description="keep z within this of the median; None: off")
     smooth_px: float | None = Field(1.5, gt=0, description="Gaussian smoothing of valid depth (sigma, px); None: off")
     icp_max_distance: float = Field(10.0, gt=0, description="ICP correspondence distance (cloud units)")
-    icp_subsample: int = Field(8192, ge=16, description="points per cloud given to ICP (FPS-free random subset)")
+    icp_subsample: int = Field(8192, ge=16, description="points per cloud given to ICP (a seeded random subset)")
     motion_gain: float = Field(100.0, gt=0, description="factor on the normalised Δxyz channels")
 
 
