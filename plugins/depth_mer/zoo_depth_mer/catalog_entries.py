@@ -80,16 +80,18 @@ def _recipe_casme3() -> dict[str, Any]:
         "status": "recipe",
         "license": "unknown",
         "data": "CAS(ME)^3 Part A (860 micro-expressions, 94 subjects; 3-class: 699 clips), onset/apex depth frames",
-        "reproduce": "LOSO over CAS(ME)^3 Part A with zoo_depth_mer.training.loso_evaluate (see docs/methods/depth-mer.md)",
+        "reproduce": "zoo train depth-mer-casme3 --data <CAS(ME)^3 part_A root>",
         "summary": "Depth-MER (Zhang et al., arXiv:2406.07918) on CAS(ME)^3 Part A depth, 3 classes, LOSO UF1/UAR",
         "tags": ["micro-expression", "depth", "point-cloud", "casme3", "loso"],
         "recipe": {
             "dataset": {"name": "dataset/casme3-depth", "config": {"root": "data/CAS(ME)3/part_A", "num_classes": 3,
                                                                   "face_crop": "detect"}},
-            "protocol": "leave-one-subject-out over all subjects; UF1/UAR pooled over folds",
+            "protocol": "loso",
             "train": {"epochs": 200, "batch_size": 24, "lr": 1e-3, "weight_decay": 1e-4, "scheduler": "cosine",
                       "optimizer": "adamw", "seed": 0},
-            "variants": {"classes": [3, 4, 7], "encoders": ["encoder/pointnet2-ssg", "encoder/pointnet2-msg",
-                                                            "encoder/pointnet", "encoder/dgcnn"]},
+            "notes": {
+                "protocol": "leave-one-subject-out over all subjects; UF1/UAR with TP/FP/FN pooled over folds",
+                "variants": "dataset.num_classes=4 or 7; model.encoder=encoder/pointnet2-msg, encoder/pointnet, encoder/dgcnn",
+            },
         },
     }
