@@ -6,8 +6,9 @@ Two back-ends share one camera rig and one shading model:
   by each pixel's ray, and numpy applies Lambert shading. The rays of the 10 fixed views are built
   once per renderer, so rendering an object is one BVH build plus one batched ray cast.
 - ``"filament"``: open3d's ``OffscreenRenderer`` (Filament on Mesa's llvmpipe Vulkan driver). It
-  works once ``libvulkan1`` and ``mesa-vulkan-drivers`` are installed, but measured ~6x slower at
-  224x224 on 2 cores (``benchmarks/cmip_cil_render.py``), so it is kept as the alternative.
+  works once ``libvulkan1`` and ``mesa-vulkan-drivers`` are installed, but measured 8-12x slower at
+  224x224 on 2 cores (``benchmarks/cmip_cil_render.py``) and hung on some meshes and views, so it
+  is kept as an alternative only.
 """
 
 from __future__ import annotations
