@@ -39,3 +39,22 @@ def test_synth_checkpoint_loads_and_classifies_a_synthetic_shape(tmp_path):
     write_off(normalise(mesh), tmp_path / "torus.off")
     out = model.predict_files([str(tmp_path / "torus.off")])
     assert out[str(tmp_path / "torus.off")]["class"] in class_names()
+
+
+def test_train_synth_pipeline_end_to_end(tmp_path):
+    """The whole ``train-synth`` pipeline at toy scale (seconds), with the class-subset defect on."""
+    import json
+
+    from zoo_cmip_cil.training import train_synth
+
+    settings = {"train_per_class": 2, "test_per_class": 1, "pretrain_epochs": 1, "incremental_epochs": 1,
+                "exemplars_per_class": 1, "image_size": 16, "num_points": 64,
+                "model_overrides": {"defects": {"pretrain_class_subset": 9}}}
+    summary = train_synth(str(tmp_path / "out"), str(tmp_path / "data"), settings)
+    assert summary["pretrain_items"] == 9 * 2 * 2  # first 9 classes only, 2 objects, full + 1 masked copy
+    assert [r["method"] for r in summary["methods"]] == ["cmip-cil", "finetune", "simplecil", "icarl-nme"]
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"model.safetensors", "config.json", "README.md",
+                                                             "results.json", "accuracy_per_task.png"}
+    saved = json.loads((tmp_path / "out" / "config.json").read_text())["config"]
+    assert len(saved["class_names"]) == 18 and saved["classifier"]["config"]["initial_classes"] == 18
+    assert "SYNTHETIC" in (tmp_path / "out" / "README.md").read_text()

@@ -58,10 +58,18 @@ class _Items(torch.utils.data.Dataset):
         return {self.key: self.inputs[index], "label": self.labels[index]}
 
 
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
+
+
 @torch.no_grad()
-def embed_all(fn, tensors: list[torch.Tensor], batch_size: int = 32) -> torch.Tensor:
-    """Apply ``fn`` to stacked ``tensors`` in batches (inference mode)."""
-    return torch.cat([fn(torch.stack(tensors[i : i + batch_size])) for i in range(0, len(tensors), batch_size)])
+def embed_all(fn, tensors: list[torch.Tensor], device: torch.device, batch_size: int = 32) -> torch.Tensor:
+    """Apply ``fn`` to stacked ``tensors`` in batches on ``device`` (inference mode); result on the CPU.
+
+    The engine moves the model to the GPU when there is one; the runner's bookkeeping stays on the CPU.
+    """
+    return torch.cat([fn(torch.stack(tensors[i : i + batch_size]).to(device)).cpu()
+                      for i in range(0, len(tensors), batch_size)])
 
 
 def herding(embeddings: torch.Tensor, count: int) -> list[int]:
@@ -119,7 +127,7 @@ def run_incremental(
     if cfg.method == "simplecil":
         model.adapter = None
     model.eval()
-    image = embed_all(model.embed_views, train_views)
+    image = embed_all(model.embed_views, train_views, _device(model))
     memory: list[int] = []
     stage_outputs, blocks, start = [], [], 0
     for block in tasks:
@@ -134,7 +142,7 @@ def run_incremental(
             _train_task(model, [train_views[i] for i in idx] if bn_defect else image[idx], y_train[idx], cfg)
             if bn_defect:  # BatchNorm statistics moved while training: the embeddings changed
                 model.eval()
-                image = embed_all(model.embed_views, train_views)
+                image = embed_all(model.embed_views, train_views, _device(model))
         model.eval()
         if cfg.method in ("cmip-cil", "simplecil"):
             model.replace_prototypes(rows, image[new], y_train[new])
@@ -158,11 +166,12 @@ def _predict(model, test_points, image, y_train, memory, cfg: IncrementalConfig)
         return model.adapt(model.embed_points(points))
 
     model.eval()
-    queries = embed_all(points_embedding, test_points)
+    device = _device(model)
+    queries = embed_all(points_embedding, test_points, device)
     if cfg.method != "icarl-nme":
-        return model.classifier(queries).argmax(-1)
+        return model.classifier(queries.to(device)).argmax(-1).cpu()
     bank = torch.tensor(memory, dtype=torch.long)
-    adapted, labels = model.adapt(image[bank]), y_train[bank]
+    adapted, labels = model.adapt(image[bank].to(device)).cpu(), y_train[bank]
     rows = sorted(set(labels.tolist()))
     means = F.normalize(torch.stack([F.normalize(adapted[labels == r], dim=-1).mean(0) for r in rows]), dim=-1)
     nearest = (F.normalize(queries, dim=-1) @ means.t()).argmax(-1)

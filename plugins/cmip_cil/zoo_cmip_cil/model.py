@@ -146,7 +146,8 @@ class CMIPCIL(zoo.Model):
         Raises:
             InputError: if a class has no sample among ``labels``.
         """
-        adapted = self.adapt(embeddings)
+        adapted = self.adapt(embeddings.to(self.classifier.weight.device))
+        labels = labels.to(adapted.device)
         rows = []
         for cls in class_ids:
             mask = labels == cls
@@ -168,8 +169,8 @@ class CMIPCIL(zoo.Model):
         self.eval()
         results = {}
         for path in inputs:
-            points = torch.from_numpy(load_points(path)).unsqueeze(0)
-            probs = self(points).softmax(-1)[0]
+            points = torch.from_numpy(load_points(path)).unsqueeze(0).to(self.classifier.weight.device)
+            probs = self(points).softmax(-1)[0].cpu()
             index = int(probs.argmax())
             name = self.config.class_names[index] if index < len(self.config.class_names) else str(index)
             results[path] = {"class": name, "index": index, "probability": float(probs[index])}

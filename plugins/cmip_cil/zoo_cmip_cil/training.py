@@ -49,10 +49,11 @@ def recalibrate_batchnorm(model, items: list[dict[str, Any]], batch_size: int = 
         m.reset_running_stats()
         m.momentum = None
         m.train()
+    device = next(model.parameters()).device  # the engine may have moved the model to a GPU
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
-        model.embed_points(torch.stack([i["points"] for i in chunk]))
-        model.embed_views(torch.stack([i["views"] for i in chunk]))
+        model.embed_points(torch.stack([i["points"] for i in chunk]).to(device))
+        model.embed_views(torch.stack([i["views"] for i in chunk]).to(device))
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
     model.eval()
@@ -85,7 +86,7 @@ def train_synth(out_dir: str, data_dir: str | None = None, settings: dict[str, A
     masked, _ = _items(str(work), "train", s, masked=s["masked_variants"]) if s["masked_variants"] else ([], None)
     test, _ = _items(str(work), "test", s)
     seconds["data"] = round(time.perf_counter() - started, 1)
-    model = zoo.build("model/cmip-cil", **SYNTH_MODEL_CONFIG, **s.get("model_overrides", {}))
+    model = zoo.build("model/cmip-cil", **{**SYNTH_MODEL_CONFIG, **s.get("model_overrides", {})})
     subset = model.config.defects.pretrain_class_subset  # the released code's defect, when switched on
     pre_items = [i for i in train + masked if subset is None or i["label"] < subset]
     with tempfile.TemporaryDirectory() as run_dir:
@@ -103,7 +104,8 @@ def train_synth(out_dir: str, data_dir: str | None = None, settings: dict[str, A
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_final(final, classes, results, out)
-    summary = {"methods": results, "pretrain": pre.get("train", {}), "classes": classes, "settings": s,
+    summary = {"methods": results, "pretrain": pre.get("train", {}), "pretrain_items": len(pre_items),
+               "classes": classes, "settings": s,
                "seconds": round(time.perf_counter() - started, 1), "stage_seconds": seconds}
     (out / "results.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     plot_stage_accuracy(results, str(out / "accuracy_per_task.png"), "cmip-cil-synth (SYNTHETIC shapes)")
