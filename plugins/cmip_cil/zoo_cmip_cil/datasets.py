@@ -107,9 +107,10 @@ class ModelNet40Mesh(MeshDataset):
     def __init__(self, config: MeshConfig | None = None) -> None:
         super().__init__(config)
         root = _require_dir(Path(self.config.root), "ModelNet40 folder")
-        self.classes = sorted(p.name for p in root.iterdir() if (p / self.config.split).is_dir())
+        # Label by every class folder (train or test), so both splits share one label map.
+        self.classes = sorted(p.name for p in root.iterdir() if (p / "train").is_dir() or (p / "test").is_dir())
         for label, name in enumerate(self.classes):
-            files = sorted((root / name / self.config.split).glob("*.off"))
+            files = sorted((root / name / self.config.split).glob("*.off"))  # none if the split is absent
             self.files += files
             self.labels += [label] * len(files)
         if not self.files:

@@ -112,21 +112,12 @@ def run_incremental(
     Raises:
         zoo.errors.InputError: if the split sizes do not fit ``num_classes``.
     """
-    tasks = class_incremental_tasks(num_classes, cfg.base, cfg.increment, cfg.order_seed)
-    if cfg.merge_remainder and len(tasks) > 1 and len(tasks[-1]) < cfg.increment:
-        remainder = tasks.pop()
-        tasks[-1] = tasks[-1] + remainder  # m-SN55-Inc.6: 55 = 6 + 7x6 + 7, nine tasks
+    tasks = split_tasks(num_classes, cfg)
     row_of = {c: i for i, c in enumerate(c for block in tasks for c in block)}  # classifier rows in task order
     y_train = torch.tensor([row_of[c] for c in train_labels])
     y_test = torch.tensor([row_of[c] for c in test_labels])
-    model = copy.deepcopy(model)  # the baselines change parts; the caller's model stays as it was
-    model.freeze_backbone()
+    model = _prepare(model, cfg.method)
     bn_defect = model.config.defects.bn_updates_in_frozen_backbone
-    if cfg.method in ("finetune", "simplecil"):
-        model.config.proto_reg_weight = 0.0
-    if cfg.method == "simplecil":
-        model.adapter = None
-    model.eval()
     image = embed_all(model.embed_views, train_views, _device(model))
     memory: list[int] = []
     stage_outputs, blocks, start = [], [], 0
@@ -154,6 +145,30 @@ def run_incremental(
     result = cil_metrics(stage_outputs, blocks).as_dict()
     result.update(method=cfg.method, tasks=[list(map(int, b)) for b in tasks])
     return result, model
+
+
+def split_tasks(num_classes: int, cfg: IncrementalConfig) -> list[list[int]]:
+    """The seeded class blocks (``zoo.protocols``), with a short last block merged if asked.
+
+    Raises:
+        zoo.errors.InputError: if the split sizes do not fit ``num_classes``.
+    """
+    tasks = class_incremental_tasks(num_classes, cfg.base, cfg.increment, cfg.order_seed)
+    if cfg.merge_remainder and len(tasks) > 1 and len(tasks[-1]) < cfg.increment:
+        remainder = tasks.pop()
+        tasks[-1] = tasks[-1] + remainder  # m-SN55-Inc.6: 55 = 6 + 7x6 + 7, nine tasks
+    return tasks
+
+
+def _prepare(model, method: str):
+    """A frozen copy of ``model`` set up for ``method`` (the caller's model stays as it was)."""
+    model = copy.deepcopy(model)
+    model.freeze_backbone()
+    if method in ("finetune", "simplecil"):
+        model.config.proto_reg_weight = 0.0
+    if method == "simplecil":
+        model.adapter = None  # prototypes only: no trainable part at all
+    return model.eval()
 
 
 @torch.no_grad()
@@ -189,6 +204,7 @@ def plot_stage_accuracy(results: list[dict[str, Any]], path: str, title: str = "
     for result in results:
         stages = np.arange(1, len(result["stage_accuracy"]) + 1)
         ax.plot(stages, 100 * np.asarray(result["stage_accuracy"]), marker="o", label=result["method"])
+    ax.set_xticks(np.arange(1, len(results[0]["stage_accuracy"]) + 1))
     ax.set_xlabel("task")
     ax.set_ylabel("accuracy on seen classes (%)")
     ax.set_title(title)
