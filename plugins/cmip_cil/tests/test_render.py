@@ -65,3 +65,30 @@ def test_empty_mesh_is_rejected():
 def test_image_size_is_configurable():
     images = MultiViewRenderer(RenderConfig(image_size=32, views=VIEWS[:2])).render(_sphere(8))
     assert images.shape == (2, 32, 32, 3)
+
+
+@pytest.mark.slow
+def test_filament_backend_draws_the_same_silhouette(tmp_path):
+    """open3d's Filament back-end (Mesa llvmpipe) against the ray caster, in a subprocess with a time
+    limit because Filament was seen to hang on some meshes and views here."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, open3d as o3d\n"
+        "from zoo_cmip_cil.mesh import Mesh, normalise\n"
+        "from zoo_cmip_cil.render import MultiViewRenderer, RenderConfig\n"
+        "s = o3d.geometry.TriangleMesh.create_sphere(radius=1.0, resolution=24)\n"
+        "m = normalise(Mesh(np.asarray(s.vertices), np.asarray(s.triangles)))\n"
+        "a = MultiViewRenderer(RenderConfig(backend='filament')).render(m)\n"
+        "b = MultiViewRenderer().render(m)\n"
+        "fa, fb = (a < 250).any(-1), (b < 250).any(-1)\n"
+        "print('IOU=%.4f' % ((fa & fb).sum() / (fa | fb).sum()))\n"
+    )
+    env = {**__import__("os").environ, "MESA_SHADER_CACHE_DIR": str(tmp_path / "mesa")}
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.xfail("Filament on llvmpipe hung (known, docs/methods/cmip-cil.md); the ray caster is the default")
+    iou = float(next(line for line in done.stdout.splitlines() if line.startswith("IOU="))[4:])
+    assert iou > 0.95
