@@ -16,8 +16,10 @@ def test_recipes_are_listed_with_their_protocols():
     catalog = get_catalog()
     mn40, sn55 = catalog.get("cmip-cil-mn40"), catalog.get("cmip-cil-sn55")
     assert mn40.status == sn55.status == "recipe"
-    assert mn40.recipe["incremental"]["base"] == 4 and mn40.recipe["incremental"]["exemplars_per_class"] == 20
-    assert sn55.recipe["incremental"]["merge_remainder"] is True and sn55.config["up_axis"] == 1
+    inc_mn40, inc_sn55 = mn40.recipe["notes"]["incremental"], sn55.recipe["notes"]["incremental"]
+    assert inc_mn40["base"] == 4 and inc_mn40["exemplars_per_class"] == 20
+    assert inc_sn55["merge_remainder"] is True and sn55.config["up_axis"] == 1
+    assert mn40.recipe["dataset"]["config"]["masked_variants"] == 20
 
 
 def test_synth_checkpoint_is_published_and_small():

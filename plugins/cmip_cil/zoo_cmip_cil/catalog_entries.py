@@ -66,7 +66,7 @@ def _saved_config(package_dir: Path) -> dict[str, Any]:
 def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:
     """The real-data recipes, plus ``cmip-cil-synth`` when its checkpoint is installed and pinned."""
     sn55 = _recipe("cmip-cil-sn55", "ShapeNet-55", 6, 6, 18, 1)
-    sn55["recipe"]["incremental"]["merge_remainder"] = True  # 8 tasks of 6, then a last task of 7
+    sn55["recipe"]["notes"]["incremental"]["merge_remainder"] = True  # 8 tasks of 6, then a last task of 7
     entries = [_recipe("cmip-cil-mn40", "ModelNet40", 4, 4, 20, 2), sn55]
     if SYNTH_FILES and (package_dir / SYNTH_DIR / "model.safetensors").is_file():
         entries.append({
@@ -81,6 +81,10 @@ def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:
 
 
 def _recipe(name: str, data: str, base: int, increment: int, exemplars: int, up_axis: int) -> dict[str, Any]:
+    dataset_name = "dataset/modelnet40" if data == "ModelNet40" else "dataset/shapenet55"
+    train_data: dict[str, Any] = {"split": "train", "masked_variants": 20}
+    if data != "ModelNet40":  # views need ShapeNetCore.v2 meshes beside the Point-BERT clouds
+        train_data.update(render=True, mesh_root="")
     return {
         "name": name, "model": "model/cmip-cil", "status": "recipe", "license": "apache-2.0",
         "config": {"up_axis": up_axis},
@@ -89,11 +93,13 @@ def _recipe(name: str, data: str, base: int, increment: int, exemplars: int, up_
         "summary": f"CMIP-CIL on m-{'MN40' if data == 'ModelNet40' else 'SN55'}-Inc.{increment} (recipe: no weights yet)",
         "reproduce": "see docs/methods/cmip-cil.md (pre-train with the engine, then zoo_cmip_cil.incremental.run_incremental)",
         "tags": ["point-cloud", "class-incremental", "cross-modal"],
+        # `zoo train NAME --data ROOT` runs the cross-modal pre-training (the engine's part); the
+        # incremental stage is zoo_cmip_cil.incremental.run_incremental with the `notes` settings.
         "recipe": {
-            "pretrain": {"epochs": 100, "batch_size": 16, "optimizer": "sgd", "lr": 1e-3, "momentum": 0.9,
-                         "weight_decay": 5e-4, "scheduler": "cosine", "masked_variants": 20},
-            "incremental": {"base": base, "increment": increment, "order_seed": 1993, "epochs": 40, "batch_size": 16,
-                            "lr": 1e-2, "exemplars_per_class": exemplars},
-            "dataset": "dataset/modelnet40" if data == "ModelNet40" else "dataset/shapenet55",
+            "dataset": {"name": dataset_name, "config": train_data},
+            "train": {"epochs": 100, "batch_size": 16, "optimizer": "sgd", "lr": 1e-3, "momentum": 0.9,
+                      "weight_decay": 5e-4, "scheduler": "cosine"},
+            "notes": {"incremental": {"base": base, "increment": increment, "order_seed": 1993, "epochs": 40,
+                                      "batch_size": 16, "lr": 1e-2, "exemplars_per_class": exemplars}},
         },
     }
