@@ -35,6 +35,8 @@ def read_rgb(path: str | Path) -> np.ndarray:
                     "float image); supported are 8-bit RGB/grayscale images. Convert it to 8-bit first."
                 )
             rgb = np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+    except InputError:
+        raise  # already says what is wrong (InputError is a ValueError: keep it from the clause below)
     except UnidentifiedImageError:
         raise InputError(f"{path} is not an image PIL can read; give a JPEG, PNG, BMP, TIFF or WebP file.") from None
     except (OSError, SyntaxError, ValueError) as exc:
