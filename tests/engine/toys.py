@@ -108,3 +108,23 @@ def register_toys() -> None:
     registry = get_host().registry
     registry.add(RegistryEntry("model/engine-toy", "toys:ToyClassifier", distribution="engine-tests"))
     registry.add(RegistryEntry("dataset/engine-toy", "toys:ToyData", distribution="engine-tests"))
+
+
+#: Every call of :func:`two_stage_runner` (the recipe-runner tests read it).
+RUNNER_CALLS: list[dict[str, object]] = []
+
+
+def two_stage_runner(recipe, resume: bool):
+    """A recipe ``runner``: the holdout run, then a second stage at ``stages.finetune.lr`` on the same data."""
+    from zoo.engine.runner import run_holdout
+    from zoo.engine.trainer import Trainer
+
+    settings = recipe.stages["finetune"]
+    first, _ = run_holdout(recipe.model_copy(update={"eval_dataset": None}), resume)
+    config = recipe.train.model_copy(update={"lr": settings["lr"], "out_dir": f"{recipe.train.out_dir}/finetune"})
+    data = ToyData(ToyDataConfig(**recipe.dataset.config))
+    second = Trainer(first.model, config, train_data=data, eval_data=ToyData(ToyDataConfig(**recipe.eval_dataset.config)))
+    summary = second.fit()
+    RUNNER_CALLS.append({"name": recipe.name, "stages": recipe.stages, "resume": resume})
+    summary.update(measured_on="toy eval blobs", setting=f"holdout, then fine-tuned at lr {settings['lr']}")
+    return second, summary

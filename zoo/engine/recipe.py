@@ -20,6 +20,9 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
     [train]                               # zoo.engine.TrainConfig fields
     epochs = 300
     lr = 1e-4
+    runner = "zoo_x.stages:run"           # optional: a plugin's multi-stage runner ("package.module:function")
+    [stages]                              # optional, runner only: free-form; the runner validates it
+    incremental = { base = 4, epochs = 40 }
     [notes]                               # optional free-form facts for people; the runner ignores them
     variants = { classes = [3, 4, 7] }
     [card]                                # optional model-card facts
@@ -27,14 +30,23 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
     license = "apache-2.0"
     training_data = "ShanghaiTech B train"
 
+With ``runner`` set, ``zoo train`` calls ``runner(recipe, resume)`` instead of the holdout/LOSO
+protocol. It has :func:`zoo.engine.runner.run_holdout`'s contract: it returns the
+``zoo.engine.Trainer`` that trained the model to publish (its ``model`` is saved, its ``context``
+says which rank writes) and a summary dict with ``step``, ``epoch``, ``eval`` (metric name →
+number), ``measured_on`` and ``setting``; the publish folder, card and ``recipe.json`` are then
+written as for any recipe. A runner may call ``run_holdout`` itself for a stage (e.g. pre-training).
+Its ``stages`` table is free-form here (``stages.<key>=value`` overrides reach it) and validated
+by the runner; ``stages`` without ``runner`` is an error.
+
 A catalog entry carries the ``dataset``/``eval_dataset``/``train`` tables in its ``recipe`` field;
 its ``summary``, ``license``, ``tags`` and ``data`` fill the card.
 
 Command-line changes: ``--data PATH`` sets ``root`` of both datasets, ``--out DIR`` sets
 ``train.out_dir`` (default ``runs/<name>``), and ``key=value`` overrides reach the model config
 (``model.memory=None``, ``model.experts.texture=expert/x``), the datasets
-(``dataset.split=val``), the protocol (``protocol.kind=loso``) and the train config
-(``train.epochs=3``); see :mod:`zoo.engine.overrides` for how values are parsed.
+(``dataset.split=val``), the protocol (``protocol.kind=loso``), the train config
+(``train.epochs=3``) and a runner's stages (``stages.incremental.epochs=2``); see :mod:`zoo.engine.overrides` for how values are parsed.
 
 Under ``protocol = "loso"`` the dataset must have a ``subjects`` property (the subject of each
 item). One model per held-out subject is trained from the same seed (in ``<out_dir>/folds/<subject>``),
@@ -55,11 +67,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoo.config import dotted_to_nested, merge_overrides
 from zoo.engine.config import TrainConfig
-from zoo.engine.overrides import parse_overrides
+from zoo.engine.overrides import parse_overrides, parse_value
 from zoo.errors import ConfigError, InputError
 
 
@@ -112,6 +124,10 @@ class Recipe(BaseModel):
     protocol: ProtocolSpec = ProtocolSpec()
     train: TrainConfig = TrainConfig()
     card: CardSpec = CardSpec()
+    runner: str | None = Field(
+        None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$", description="a plugin's multi-stage runner, package.module:function"
+    )
+    stages: dict[str, Any] = Field({}, description="the runner's settings, free-form here; the runner validates them")
     notes: dict[str, Any] = Field({}, description="free-form facts for people (variants, sources); not used")
 
     @field_validator("protocol", mode="before")
@@ -119,6 +135,12 @@ class Recipe(BaseModel):
     def _protocol_shorthand(cls, value: Any) -> Any:
         # `protocol = "loso"` is short for `[protocol] kind = "loso"`.
         return {"kind": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _stages_need_a_runner(self) -> "Recipe":
+        if self.stages and self.runner is None:
+            raise ValueError("`stages` is read only by a `runner` (package.module:function); set runner or remove stages")
+        return self
 
 
 def _slug(text: str) -> str:
@@ -156,6 +178,20 @@ def _dataset_key(raw: dict[str, Any], canonical: str, alias: str) -> str:
     return alias if alias in raw and canonical not in raw else canonical
 
 
+def _split_stage_overrides(items: list[str] | tuple[str, ...]) -> tuple[list[str], dict[str, Any]]:
+    """Take ``stages.<key>=value`` items out (a runner's settings; the other targets are routed by
+    :func:`zoo.engine.overrides.parse_overrides`)."""
+    rest, stages = [], {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        target, dot, field = key.strip().partition(".")
+        if target == "stages" and sep and dot and field:
+            stages[field] = parse_value(value.strip())
+        else:
+            rest.append(item)
+    return rest, stages
+
+
 def apply_overrides(
     raw: dict[str, Any], overrides: list[str] | tuple[str, ...] = (), data: str | None = None, out: str | None = None
 ) -> Recipe:
@@ -165,8 +201,11 @@ def apply_overrides(
         InputError: if an override is malformed or targets an evaluation dataset the recipe lacks.
         ConfigError: if the result does not validate (unknown keys, bad values).
     """
+    overrides, stage_overrides = _split_stage_overrides(overrides)
     routed = parse_overrides(overrides)
     raw = dict(raw)
+    if stage_overrides:
+        raw["stages"] = merge_overrides(raw.get("stages", {}), stage_overrides)
     raw["config"] = merge_overrides(raw.get("config", {}), routed["model"])
     for canonical, alias in (("dataset", "train_data"), ("eval_dataset", "eval_data")):
         key = _dataset_key(raw, canonical, alias)

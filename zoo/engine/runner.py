@@ -1,8 +1,9 @@
 """Run a recipe: build, train, evaluate (held-out set or LOSO folds), and write a publishable folder.
 
-See :mod:`zoo.engine.recipe` for the recipe schema. Every model is built right after seeding with
-the recipe's seed, so a recipe gives the same initial weights (and, in deterministic mode, the
-same trained weights) every time it is run.
+See :mod:`zoo.engine.recipe` for the recipe schema; a recipe's ``runner`` (a plugin's multi-stage
+runner) replaces the holdout/LOSO protocol, with :func:`run_holdout`'s contract. Every model is
+built right after seeding with the recipe's seed, so a recipe gives the same initial weights (and,
+in deterministic mode, the same trained weights) every time it is run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.engine.recipe import Recipe, apply_overrides, read_recipe_source
-from zoo.errors import InputError
+from zoo.errors import ConfigError, InputError
 
 
 @dataclass
@@ -115,6 +116,32 @@ def run_loso(recipe: Recipe, resume: bool) -> tuple[Any, dict[str, Any]]:
     return final, summary
 
 
+def _protocol(recipe: Recipe) -> Any:
+    """The function that trains and evaluates: the recipe's runner, or holdout/LOSO.
+
+    Raises:
+        PluginLoadError: if the runner cannot be imported.
+        ConfigError: if the runner is not callable.
+    """
+    if recipe.runner is None:
+        return run_loso if recipe.protocol.kind == "loso" else run_holdout
+    from zoo.registry import import_string
+
+    runner = import_string(recipe.runner)
+    if not callable(runner):
+        raise ConfigError(f"runner {recipe.runner!r} is not a function; expected package.module:function(recipe, resume).")
+    return runner
+
+
+def _check_summary(recipe: Recipe, summary: Any) -> None:
+    missing = {"step", "epoch", "eval", "measured_on", "setting"} - set(summary if isinstance(summary, dict) else ())
+    if missing:
+        raise ConfigError(
+            f"runner {recipe.runner!r} returned a summary without {sorted(missing)}; a runner must return "
+            "(trainer, {'step', 'epoch', 'eval', 'measured_on', 'setting', ...}) like run_holdout."
+        )
+
+
 def card_for(recipe: Recipe, summary: dict[str, Any], reproduce: str) -> dict[str, Any]:
     """Model-card fields: every metric says the data it was measured on and how."""
     metrics = []
@@ -145,7 +172,8 @@ def run_recipe(
     """Build, train, evaluate and save a recipe (works the same under ``torchrun``).
 
     Raises:
-        InputError, ConfigError: for a bad recipe or override.
+        InputError, ConfigError: for a bad recipe or override, or a runner's bad summary.
+        PluginLoadError: if the recipe's runner cannot be imported.
         UnknownComponentError: if the recipe names an unknown model or dataset.
         TrainingError, CheckpointError: from the trainer.
     """
@@ -153,8 +181,8 @@ def run_recipe(
     from zoo.engine.distributed import teardown_distributed
 
     recipe = apply_overrides(read_recipe_source(ref), overrides, data, out)
-    run = run_loso if recipe.protocol.kind == "loso" else run_holdout
-    trainer, summary = run(recipe, resume)
+    trainer, summary = _protocol(recipe)(recipe, resume)
+    _check_summary(recipe, summary)
     out_dir = Path(recipe.train.out_dir)
     publish_dir = None
     if trainer.context.is_main:
