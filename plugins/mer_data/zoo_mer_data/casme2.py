@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import zoo
+from zoo_mer_data.clips import ClipList
 from zoo.errors import InputError
 from zoo_mer_data.classes import make_mapping, normalise_emotion
 from zoo_mer_data.sheets import read_table
@@ -114,7 +115,7 @@ class ClipsConfig(zoo.ComponentConfig):
     subjects: list[str] | None = None
 
 
-class MERClips(zoo.Dataset):
+class MERClips(ClipList):
     """Labelled clips of a MER dataset as metadata dicts (the item layout of ``dataset/casme3``).
 
     Items: ``sample_id``, ``subject``, ``label`` (index in :attr:`mapping`), ``emotion``, ``aus``,
@@ -142,25 +143,6 @@ class MERClips(zoo.Dataset):
                 "offset": clip.offset_frame, "apex_estimated": clip.apex_estimated,
                 "frames": {"rgb": {"onset": clip.onset_path, "apex": clip.apex_path,
                                    "onset_frame": clip.onset_frame, "apex_frame": clip.apex_frame}}}
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return self.mapping.classes
-
-    @property
-    def subjects(self) -> list[str]:
-        """The subject of each item (for ``zoo_mer_data.loso``)."""
-        return [item["subject"] for item in self.items]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return self.items[index]
-
-    def collate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Items are metadata; a batch is their list."""
-        return list(items)
 
 
 class Casme2Clips(MERClips):

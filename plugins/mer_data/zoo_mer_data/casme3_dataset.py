@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 import zoo
+from zoo_mer_data.clips import ClipList
 from zoo_mer_data.casme3 import Casme3Label, LabelReport, find_label_file, read_casme3_labels
 from zoo_mer_data.casme3_layout import Casme3Layout, Modality
 from zoo_mer_data.classes import casme3_mapping
@@ -33,7 +34,7 @@ class Casme3Config(zoo.ComponentConfig):
     frame_tolerance: int = Field(2, ge=0, description="frames searched around a missing onset/apex")
 
 
-class Casme3Clips(zoo.Dataset):
+class Casme3Clips(ClipList):
     """CAS(ME)^3 Part A clips of one class setting; ``report`` lists every quirk met."""
 
     Config = Casme3Config
@@ -60,15 +61,6 @@ class Casme3Clips(zoo.Dataset):
                 self.items.append(self._item(label, index, frames))
         if self._warn_on_init:
             self.report.warn(f"CAS(ME)^3 at {cfg.root}")
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return self.mapping.classes
-
-    @property
-    def subjects(self) -> list[str]:
-        """The subject of each item (for ``zoo_mer_data.loso``)."""
-        return [item["subject"] for item in self.items]
 
     def _item(self, label: Casme3Label, index: int, frames: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"sample_id": label.sample_id, "subject": label.subject, "label": index, "emotion": label.emotion,
@@ -105,16 +97,6 @@ class Casme3Clips(zoo.Dataset):
         self.report.add(label.row, label.sample_id, "missing_frame",
                         f"{modality} {role} frame {frame} missing (±{self.config.frame_tolerance}): clip left out")
         return None
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return self.items[index]
-
-    def collate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Items are metadata; a batch is their list."""
-        return list(items)
 
 
 __all__ = ["Casme3Clips", "Casme3Config", "LabelReport"]
