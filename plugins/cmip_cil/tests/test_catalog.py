@@ -16,7 +16,9 @@ def test_recipes_are_listed_with_their_protocols():
     catalog = get_catalog()
     mn40, sn55 = catalog.get("cmip-cil-mn40"), catalog.get("cmip-cil-sn55")
     assert mn40.status == sn55.status == "recipe"
-    inc_mn40, inc_sn55 = mn40.recipe["notes"]["incremental"], sn55.recipe["notes"]["incremental"]
+    assert mn40.recipe["runner"] == sn55.recipe["runner"] == "zoo_cmip_cil.recipe_runner:run_cmip_cil"
+    assert mn40.reproduce == "zoo train cmip-cil-mn40 --data ROOT"
+    inc_mn40, inc_sn55 = mn40.recipe["stages"]["incremental"], sn55.recipe["stages"]["incremental"]
     assert inc_mn40["base"] == 4 and inc_mn40["exemplars_per_class"] == 20
     assert inc_sn55["merge_remainder"] is True and sn55.config["up_axis"] == 1
     assert mn40.recipe["dataset"]["config"]["masked_variants"] == 20

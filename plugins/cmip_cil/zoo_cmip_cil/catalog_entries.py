@@ -66,7 +66,7 @@ def _saved_config(package_dir: Path) -> dict[str, Any]:
 def catalog_entries(package_dir: Path) -> list[dict[str, Any]]:
     """The real-data recipes, plus ``cmip-cil-synth`` when its checkpoint is installed and pinned."""
     sn55 = _recipe("cmip-cil-sn55", "ShapeNet-55", 6, 6, 18, 1)
-    sn55["recipe"]["notes"]["incremental"]["merge_remainder"] = True  # 8 tasks of 6, then a last task of 7
+    sn55["recipe"]["stages"]["incremental"]["merge_remainder"] = True  # 8 tasks of 6, then a last task of 7
     entries = [_recipe("cmip-cil-mn40", "ModelNet40", 4, 4, 20, 2), sn55]
     if SYNTH_FILES and (package_dir / SYNTH_DIR / "model.safetensors").is_file():
         entries.append({
@@ -91,15 +91,19 @@ def _recipe(name: str, data: str, base: int, increment: int, exemplars: int, up_
         "data": f"{data}: pre-train on 20 masked copies per training object; incremental stage trains on 10 renders "
                 f"(224x224) and tests on 1024-point clouds",
         "summary": f"CMIP-CIL on m-{'MN40' if data == 'ModelNet40' else 'SN55'}-Inc.{increment} (recipe: no weights yet)",
-        "reproduce": "see docs/methods/cmip-cil.md (pre-train with the engine, then zoo_cmip_cil.incremental.run_incremental)",
+        "reproduce": f"zoo train {name} --data ROOT" + ("" if data == "ModelNet40" else " dataset.mesh_root=SHAPENETCORE_V2"),
         "tags": ["point-cloud", "class-incremental", "cross-modal"],
-        # `zoo train NAME --data ROOT` runs the cross-modal pre-training (the engine's part); the
-        # incremental stage is zoo_cmip_cil.incremental.run_incremental with the `notes` settings.
+        # `zoo train NAME --data ROOT` runs both stages (zoo_cmip_cil.recipe_runner): the cross-modal
+        # pre-training on `dataset` with `train`, then the incremental stage with `stages`, tested
+        # on the point clouds of `eval_dataset`.
         "recipe": {
+            "runner": "zoo_cmip_cil.recipe_runner:run_cmip_cil",
             "dataset": {"name": dataset_name, "config": train_data},
+            "eval_dataset": {"name": dataset_name, "config": {"split": "test", "render": False}},
             "train": {"epochs": 100, "batch_size": 16, "optimizer": "sgd", "lr": 1e-3, "momentum": 0.9,
                       "weight_decay": 5e-4, "scheduler": "cosine"},
-            "notes": {"incremental": {"base": base, "increment": increment, "order_seed": 1993, "epochs": 40,
-                                      "batch_size": 16, "lr": 1e-2, "exemplars_per_class": exemplars}},
+            "stages": {"incremental": {"base": base, "increment": increment, "order_seed": 1993, "epochs": 40,
+                                       "batch_size": 16, "lr": 1e-2, "exemplars_per_class": exemplars},
+                       "baselines": ["finetune", "simplecil", "icarl-nme"]},
         },
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -86,20 +87,27 @@ def herding(embeddings: torch.Tensor, count: int) -> list[int]:
     return chosen
 
 
-def _train_task(model, inputs: torch.Tensor | list[torch.Tensor], labels: torch.Tensor, cfg: IncrementalConfig) -> None:
+def _train_task(model, inputs: torch.Tensor | Sequence[torch.Tensor], labels: torch.Tensor, cfg: IncrementalConfig):
+    """Train one task with the engine; returns its Trainer (its temporary run folder is gone)."""
     from zoo.engine import TrainConfig, Trainer
 
     with tempfile.TemporaryDirectory() as out_dir:
         train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="sgd",
                             weight_decay=cfg.weight_decay, seed=cfg.seed, out_dir=out_dir, progress=False)
-        Trainer(model, train, train_data=_Items(inputs, labels, "image_embedding" if torch.is_tensor(inputs) else "views")).fit()
+        trainer = Trainer(model, train, train_data=_Items(inputs, labels, "image_embedding" if torch.is_tensor(inputs) else "views"))
+        trainer.fit()
+    return trainer
 
 
 def run_incremental(
-    model, train_views: list[torch.Tensor], train_labels: list[int], test_points: list[torch.Tensor],
-    test_labels: list[int], num_classes: int, cfg: IncrementalConfig,
+    model, train_views: Sequence[torch.Tensor], train_labels: list[int], test_points: list[torch.Tensor],
+    test_labels: list[int], num_classes: int, cfg: IncrementalConfig, trainers: list[Any] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """Run the class-incremental protocol on a copy of ``model``.
+
+    ``train_views`` may be any sequence (e.g. one that renders on access, so that a real training
+    set's views need not all be in memory). If ``trainers`` is a list, each task's engine
+    ``Trainer`` is appended to it (the last one trained the returned model; none for simplecil).
 
     Returns:
         The results (accuracy matrix, stage accuracies, A_B, Ā, forgetting, the task blocks as
@@ -130,7 +138,9 @@ def run_incremental(
         use_memory = cfg.method in ("cmip-cil", "icarl-nme") and cfg.exemplars_per_class > 0
         idx = torch.cat([new, torch.tensor(memory, dtype=torch.long)]) if use_memory else new
         if cfg.method != "simplecil":
-            _train_task(model, [train_views[i] for i in idx] if bn_defect else image[idx], y_train[idx], cfg)
+            trainer = _train_task(model, [train_views[int(i)] for i in idx] if bn_defect else image[idx], y_train[idx], cfg)
+            if trainers is not None:
+                trainers.append(trainer)
             if bn_defect:  # BatchNorm statistics moved while training: the embeddings changed
                 model.eval()
                 image = embed_all(model.embed_views, train_views, _device(model))

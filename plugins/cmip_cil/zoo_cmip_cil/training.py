@@ -112,12 +112,17 @@ def train_synth(out_dir: str, data_dir: str | None = None, settings: dict[str, A
     return summary
 
 
-def save_final(model, classes: list[str], results: list[dict[str, Any]], out: Path) -> None:
-    """Save the CMIP-CIL model after its last task, with class names in classifier-row order."""
-    order = [c for block in results[0]["tasks"] for c in block]
-    model.config.class_names = [classes[c] for c in order]
+def label_final_model(model, classes: list[str], tasks: list[list[int]]) -> None:
+    """Record in the model's config what only the incremental run knows: the classifier's size (so
+    ``zoo.load`` builds the right number of rows) and the class name of each row (task order)."""
+    model.config.class_names = [classes[c] for block in tasks for c in block]
     model.config.classifier = {"name": "head/cosine-incremental",
                                "config": {"initial_classes": model.classifier.num_classes}}
+
+
+def save_final(model, classes: list[str], results: list[dict[str, Any]], out: Path) -> None:
+    """Save the CMIP-CIL model after its last task, with class names in classifier-row order."""
+    label_final_model(model, classes, results[0]["tasks"])
     notes = ("All numbers are on SYNTHETIC shapes (not ModelNet40 or ShapeNet-55). Trained on 32x32 renders, "
              "tested on point clouds; every method uses the same frozen pre-trained backbone and split.\n\n"
              + markdown_table(results) + "\n\n![accuracy per task](accuracy_per_task.png)")
