@@ -5,6 +5,7 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
 
     name = "toy-run"                      # optional; default: the file name (or the entry's name)
     model = "model/l2hcount"              # registry name (or a catalog name: its architecture)
+    runner = "zoo_x.stages:run"           # optional: a plugin's multi-stage runner, used instead of protocol
     [config]                              # the model's config fields (parts by registry name)
     memory = "memory/dual-density"
     [dataset]                             # training data (alias: train_data)
@@ -20,10 +21,9 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
     [train]                               # zoo.engine.TrainConfig fields
     epochs = 300
     lr = 1e-4
-    runner = "zoo_x.stages:run"           # optional: a plugin's multi-stage runner ("package.module:function")
     [stages]                              # optional, runner only: free-form; the runner validates it
     incremental = { base = 4, epochs = 40 }
-    [notes]                               # optional free-form facts for people; the runner ignores them
+    [notes]                               # optional free-form facts for people; zoo train ignores them
     variants = { classes = [3, 4, 7] }
     [card]                                # optional model-card facts
     summary = "..."
@@ -46,7 +46,8 @@ Command-line changes: ``--data PATH`` sets ``root`` of both datasets, ``--out DI
 ``train.out_dir`` (default ``runs/<name>``), and ``key=value`` overrides reach the model config
 (``model.memory=None``, ``model.experts.texture=expert/x``), the datasets
 (``dataset.split=val``), the protocol (``protocol.kind=loso``), the train config
-(``train.epochs=3``) and a runner's stages (``stages.incremental.epochs=2``); see :mod:`zoo.engine.overrides` for how values are parsed.
+(``train.epochs=3``) and a runner's stages (``stages.incremental.epochs=2``); see
+:mod:`zoo.engine.overrides` for how values are parsed.
 
 Under ``protocol = "loso"`` the dataset must have a ``subjects`` property (the subject of each
 item). One model per held-out subject is trained from the same seed (in ``<out_dir>/folds/<subject>``),
@@ -125,7 +126,8 @@ class Recipe(BaseModel):
     train: TrainConfig = TrainConfig()
     card: CardSpec = CardSpec()
     runner: str | None = Field(
-        None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$", description="a plugin's multi-stage runner, package.module:function"
+        None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$",
+        description="a plugin's multi-stage runner, package.module:function",
     )
     stages: dict[str, Any] = Field({}, description="the runner's settings, free-form here; the runner validates them")
     notes: dict[str, Any] = Field({}, description="free-form facts for people (variants, sources); not used")
@@ -139,7 +141,9 @@ class Recipe(BaseModel):
     @model_validator(mode="after")
     def _stages_need_a_runner(self) -> "Recipe":
         if self.stages and self.runner is None:
-            raise ValueError("`stages` is read only by a `runner` (package.module:function); set runner or remove stages")
+            raise ValueError(
+                "`stages` is read only by a `runner` (package.module:function); set runner or remove stages"
+            )
         return self
 
 

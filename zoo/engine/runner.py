@@ -129,7 +129,9 @@ def _protocol(recipe: Recipe) -> Any:
 
     runner = import_string(recipe.runner)
     if not callable(runner):
-        raise ConfigError(f"runner {recipe.runner!r} is not a function; expected package.module:function(recipe, resume).")
+        raise ConfigError(
+            f"runner {recipe.runner!r} is not a function; expected package.module:function(recipe, resume)."
+        )
     return runner
 
 

@@ -61,7 +61,8 @@ def read_stages(recipe: Recipe) -> Stages:
         ConfigError: if it has unknown keys or bad values, or sets ``incremental.method``.
     """
     if "method" in recipe.stages.get("incremental", {}):
-        raise ConfigError("stages.incremental.method is not read: CMIP-CIL always runs; list baselines in stages.baselines.")
+        raise ConfigError("stages.incremental.method is not read: CMIP-CIL always runs; "
+                          "list the baselines to run in stages.baselines.")
     try:
         return Stages.model_validate(recipe.stages)
     except ValidationError as exc:
@@ -74,7 +75,8 @@ def _check_recipe(recipe: Recipe) -> None:
     from zoo.factory import resolve_config
 
     if recipe.eval_dataset is None:
-        raise InputError(f"Recipe {recipe.name!r} needs an eval_dataset: the test point clouds of the incremental stage.")
+        raise InputError(f"Recipe {recipe.name!r} needs an eval_dataset: the test point clouds of the incremental "
+                         "stage (e.g. the dataset's test split with render=false).")
     _, config = resolve_config(recipe.model, **recipe.config)
     if config.defects.pretrain_class_subset is not None:
         raise InputError("defects.pretrain_class_subset is applied by `zoo cmip-cil train-synth` only, not by the "
