@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 import zoo
 from zoo.engine.checkpointing import load_latest_checkpoint
 from zoo.engine.recipe import apply_overrides, read_recipe_source
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, InputError
 from zoo_cmip_cil.synth import make_synthetic_modelnet
 
 #: Overrides that shrink cmip-cil-mn40 to a unit-test size: tiny parts, 16x16 renders, 64 points,
@@ -94,3 +94,15 @@ def test_bad_stages_are_refused_before_training(tmp_path):
         read_stages(apply_overrides(raw, ["stages.baselines=['lwf']"]))
     with pytest.raises(ConfigError, match="method is not read"):
         read_stages(apply_overrides(raw, ["stages.incremental.method=finetune"]))
+
+
+def test_what_the_incremental_stage_cannot_do_is_refused_before_pretraining(tmp_path):
+    from zoo_cmip_cil.recipe_runner import run_cmip_cil
+
+    raw = read_recipe_source("cmip-cil-mn40")
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match="needs an eval_dataset"):
+        run_cmip_cil(apply_overrides({k: v for k, v in raw.items() if k != "eval_dataset"}, out=str(out)), False)
+    with pytest.raises(InputError, match="pretrain_class_subset is applied by `zoo cmip-cil train-synth` only"):
+        run_cmip_cil(apply_overrides(raw, ["model.defects.pretrain_class_subset=3"], out=str(out)), False)
+    assert not out.exists()  # nothing was trained
