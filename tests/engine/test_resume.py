@@ -20,7 +20,7 @@ REPO = HERE.parent.parent
 
 
 class Interrupt(Exception):
-    pass
+    """Raised by a step hook to kill a run mid-epoch."""
 
 
 @pytest.fixture(autouse=True)

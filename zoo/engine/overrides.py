@@ -25,11 +25,10 @@ def parse_value(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        pass
-    try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
-        return text
+        try:  # TOML literals JSON lacks: 'single quotes', inline tables, true/false, dates
+            return tomllib.loads(f"value = {text}")["value"]
+        except tomllib.TOMLDecodeError:
+            return text
 
 
 def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
