@@ -17,7 +17,17 @@ def _echo_result(result: dict[str, Any], as_json: bool) -> None:
         click.echo(json.dumps(result, indent=2, default=str))
         return
     for key, value in result.items():
-        click.echo(f"{key}: {json.dumps(value, default=str) if isinstance(value, (dict, list)) else value}")
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            # One line per item (e.g. one per input file of `zoo predict`), readable at a glance.
+            click.echo(f"{key}:")
+            for item in value:
+                click.echo("  - " + ", ".join(f"{k}: {_short(v)}" for k, v in item.items()))
+            continue
+        click.echo(f"{key}: {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
 
 
 @click.command("train")
