@@ -23,6 +23,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HF_TOKEN", "hf_zoo_tests_dummy_token")
     for var in ("HF_HUB_OFFLINE", "ZOO_OFFLINE", "HF_ENDPOINT", "ZOO_REGISTRY", "ZOO_LOAD_PLUGINS", "ZOO_DISABLE_PLUGINS"):
         monkeypatch.delenv(var, raising=False)
+    # huggingface_hub reads HF_HUB_OFFLINE once, at its import: plugin test conftests set it for
+    # their own tests (timm, transformers), and if that happened before the import the client would
+    # stay offline for the core's loopback-Hub tests too. zoo reads the variable per call; make the
+    # client agree with this test's environment whatever the import order was.
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     reset_host()
     yield home
     reset_host()

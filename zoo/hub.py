@@ -18,8 +18,16 @@ _TRUE = {"1", "true", "yes", "on"}
 
 
 def is_offline() -> bool:
-    """True when ``HF_HUB_OFFLINE`` or ``ZOO_OFFLINE`` asks for no network calls."""
-    return any(os.environ.get(var, "").lower() in _TRUE for var in ("HF_HUB_OFFLINE", "ZOO_OFFLINE"))
+    """True when ``HF_HUB_OFFLINE`` or ``ZOO_OFFLINE`` asks for no network calls.
+
+    The variables are read now; the Hub client's own switch (read once, when huggingface_hub was
+    imported) counts too, since the client would refuse the network anyway.
+    """
+    if any(os.environ.get(var, "").lower() in _TRUE for var in ("HF_HUB_OFFLINE", "ZOO_OFFLINE")):
+        return True
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
 
 
 def hub_endpoint() -> str | None:
@@ -52,12 +60,9 @@ def fetch_file(source: HubSource, filename: str) -> Path:
     where = f"{source.repo_id}@{source.revision} (file {filename!r}, cache {cache})"
     kwargs = dict(revision=source.revision, cache_dir=cache, endpoint=hub_endpoint(),
                   library_name="zoo", library_version=__version__)
-    if source.pinned:
-        # A pinned commit never changes: a cached copy is final, so skip the network entirely.
-        try:
-            return Path(hf_hub_download(source.repo_id, filename, local_files_only=True, **kwargs))
-        except hub_errors.LocalEntryNotFoundError:
-            pass
+    cached = _cached_pinned_file(source, filename, kwargs) if source.pinned else None
+    if cached is not None:
+        return cached
     offline = is_offline() or not _endpoint_reachable(hub_endpoint())
     try:
         path = hf_hub_download(source.repo_id, filename, local_files_only=offline, **kwargs)
@@ -80,6 +85,20 @@ def fetch_file(source: HubSource, filename: str) -> Path:
             f"where the Hub is reachable, or point HF_ENDPOINT at a mirror. ({type(exc).__name__})"
         ) from None
     return Path(path)
+
+
+def _cached_pinned_file(source: HubSource, filename: str, kwargs: dict) -> Path | None:
+    """The cached copy of a file at a pinned commit, or None.
+
+    A pinned commit never changes, so a cached copy is final and the network is not asked at all.
+    """
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(hf_hub_download(source.repo_id, filename, local_files_only=True, **kwargs))
+    except LocalEntryNotFoundError:
+        return None
 
 
 def _endpoint_reachable(endpoint: str | None, timeout: float = 3.0) -> bool:

@@ -10,6 +10,7 @@ disentanglement; the decorrelation loss in the model is the second.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any
 
 import torch
@@ -39,7 +40,7 @@ class BackboneConfig(zoo.ComponentConfig):
     dim: int = 128
 
 
-class _BackboneExpert(zoo.Expert):
+class _BackboneExpert(zoo.Expert, ABC):
     """timm backbone → patch features → adaptive pooling to ``tokens`` (a square grid) → linear."""
 
     Config = BackboneConfig
@@ -60,9 +61,9 @@ class _BackboneExpert(zoo.Expert):
         self.proj = nn.Linear(self.backbone.num_features, self.config.dim)
         self.out_dim = self.config.dim
 
+    @abstractmethod
     def image(self, views: Views) -> torch.Tensor:
-        """The image this expert looks at (subclasses choose the view)."""
-        raise NotImplementedError(f"{type(self).__name__} must choose its input view")
+        """The image this expert looks at (each subclass chooses its view)."""
 
     def forward(self, views: Views) -> torch.Tensor:
         features = self.backbone.forward_features(self.image(views))  # [B, C, h, w]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from zoo.errors import InputError
+from zoo_mer_data.casme2 import ClipRecord
 
 #: Uni-MER dataset names and the ``zoo_mer_data`` module whose ``list_clips(root)`` reads them.
 SOURCES = {
@@ -19,27 +19,24 @@ SOURCES = {
 }
 
 
-@dataclass(frozen=True)
-class Clip:
-    """The builder's view of a clip from a reader that returns items rather than clip records."""
+def casme3_clips(root: str | Path) -> list[ClipRecord]:
+    """CAS(ME)^3 Part A clips (all 7 raw emotions) through ``dataset/casme3``'s reader, RGB frames.
 
-    dataset: str
-    subject: str
-    clip: str
-    onset_path: str
-    apex_path: str
-    emotion: str
-    aus: str | None
-
-
-def casme3_clips(root: str | Path) -> list[Clip]:
-    """CAS(ME)^3 Part A clips (all 7 raw emotions) through ``dataset/casme3``'s reader, RGB frames."""
+    Returned as the same :class:`ClipRecord` the other readers give, so the builder sees one type.
+    """
     from zoo_mer_data.casme3_dataset import Casme3Clips, Casme3Config
 
     data = Casme3Clips(Casme3Config(root=str(root), num_classes=7, modalities=["rgb"]))
-    return [Clip("casme3", item["subject"], item["sample_id"], item["frames"]["rgb"]["onset"],
-                 item["frames"]["rgb"]["apex"], item["emotion"], data.labels[item["sample_id"]].au)
-            for item in data.items]
+    records = []
+    for item in data.items:
+        rgb = item["frames"]["rgb"]
+        records.append(ClipRecord(
+            dataset="casme3", subject=item["subject"], clip=item["sample_id"],
+            onset_frame=rgb["onset_frame"], apex_frame=rgb["apex_frame"], offset_frame=item["offset"],
+            onset_path=rgb["onset"], apex_path=rgb["apex"], emotion=item["emotion"],
+            aus=data.labels[item["sample_id"]].au,
+        ))
+    return records
 
 
 def list_clips(dataset: str, root: str | Path) -> list:

@@ -24,13 +24,17 @@ def _as_points(array: object, path: Path, one_based: bool) -> np.ndarray:
     return pts - 1.0 if one_based else pts
 
 
-def _loadmat(path: Path) -> dict:
+def _loadmat(path: Path, key: str) -> dict:
+    """Read a .mat file that must hold ``key`` (the annotation variable of the dataset)."""
     from scipy.io import loadmat
 
     try:
-        return loadmat(str(path))
+        mat = loadmat(str(path))
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(f"{path} is not a readable MATLAB .mat file: {exc}") from None
+    if key not in mat:
+        raise InputError(f"{path} has no {key!r} (keys: {sorted(k for k in mat if not k.startswith('__'))}).")
+    return mat
 
 
 def read_shanghaitech_mat(path: str | Path) -> np.ndarray:
@@ -40,9 +44,7 @@ def read_shanghaitech_mat(path: str | Path) -> np.ndarray:
         InputError: if the file is not a .mat or lacks ``image_info``.
     """
     path = Path(path)
-    mat = _loadmat(path)
-    if "image_info" not in mat:
-        raise InputError(f"{path} has no 'image_info' (keys: {sorted(k for k in mat if not k.startswith('__'))}).")
+    mat = _loadmat(path, "image_info")
     try:
         location = mat["image_info"][0, 0][0, 0][0]
     except (IndexError, TypeError, ValueError) as exc:
@@ -70,9 +72,7 @@ def read_annpoints_mat(path: str | Path) -> np.ndarray:
         InputError: if the file is not a .mat or lacks ``annPoints``.
     """
     path = Path(path)
-    mat = _loadmat(path)
-    if "annPoints" not in mat:
-        raise InputError(f"{path} has no 'annPoints' (keys: {sorted(k for k in mat if not k.startswith('__'))}).")
+    mat = _loadmat(path, "annPoints")
     return _as_points(mat["annPoints"], path, one_based=True)
 
 
