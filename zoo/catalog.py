@@ -178,6 +178,15 @@ def get_catalog() -> Catalog:
     return _CATALOG
 
 
+def catalog_entry(name: str) -> CatalogEntry:
+    """The catalog entry called ``name`` (the plugin SDK's catalog lookup).
+
+    Raises:
+        UnknownComponentError: with close matches.
+    """
+    return get_catalog().get(name)
+
+
 def reset_catalog_cache() -> None:
     """Forget the cached catalog (after plugins or ``ZOO_REGISTRY`` change)."""
     global _CATALOG

@@ -119,3 +119,19 @@ class MissingPluginError(ZooError, ImportError):
 
 class InputError(ZooError, ValueError):
     """User input (an image, a file, a data folder) cannot be used; nothing was changed."""
+
+
+class MissingDependencyError(ZooError, ImportError):
+    """An optional package a feature needs is not installed (the message names it and the make target)."""
+
+
+class PretrainedWeightsUnavailableError(ZooError, ConnectionError):
+    """Pretrained backbone weights a recipe asks for are neither reachable nor cached.
+
+    The message names the repository, the pinned revision and ``zoo download``; training from
+    random initialisation needs an explicit ``pretrained=False`` (or ``--from-scratch``).
+    """
+
+
+class DataWarning(UserWarning):
+    """A dataset skipped records it could not use (one summary per dataset, naming each reason)."""

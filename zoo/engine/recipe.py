@@ -235,3 +235,15 @@ def apply_overrides(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<recipe>'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"Invalid recipe {raw.get('name', '?')!r}: {problems}.") from None
+
+
+def read_recipe(
+    ref: str, overrides: list[str] | tuple[str, ...] = (), data: str | None = None, out: str | None = None
+) -> Recipe:
+    """The validated recipe ``ref`` (a catalog name or a recipe .toml) with overrides applied.
+
+    Raises:
+        InputError, ConfigError: for a bad recipe or override.
+        UnknownComponentError: if ``ref`` is neither a file nor a catalog name.
+    """
+    return apply_overrides(read_recipe_source(ref), overrides, data, out)
