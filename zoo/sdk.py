@@ -22,7 +22,7 @@ Groups (see docs/architecture.md, "The plugin SDK"):
 - pretrained backbones: ``create_timm_model``, ``PretrainedWeights``
 - prediction: ``Processor``, ``Prediction``
 - engine: ``Trainer``, ``TrainConfig``, ``seed_everything``, ``Recipe``, ``run_holdout``,
-  ``run_loso``, ``run_recipe``, ``read_recipe``
+  ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``
 - metrics: ``CountingAccumulator``, ``MERAccumulator``, ``ClassificationAccumulator``,
   ``cil_metrics``, ``get_accumulator``, ``register_metric``, ``MetricWarning``
 - protocols: ``loso_splits``, ``Fold``, ``class_incremental_tasks``, ``density_split``
@@ -85,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "run_holdout": "zoo.engine.runner:run_holdout",
     "run_loso": "zoo.engine.runner:run_loso",
     "run_recipe": "zoo.engine.runner:run_recipe",
+    "run_ablation": "zoo.ablation:run_spec",
     # metrics
     "CountingAccumulator": "zoo.metrics:CountingAccumulator",
     "MERAccumulator": "zoo.metrics:MERAccumulator",
