@@ -121,8 +121,19 @@ class InputError(ZooError, ValueError):
     """User input (an image, a file, a data folder) cannot be used; nothing was changed."""
 
 
+class SourceError(InputError):
+    """A source string (``hf-hub:org/repo@rev``, ``local-dir:path``) is malformed."""
+
+
 class MissingDependencyError(ZooError, ImportError):
-    """An optional package a feature needs is not installed (the message names it and the make target)."""
+    """An optional package a feature needs is not installed.
+
+    Raise it where the optional import happens, never at module import time, with a message that
+    names the package, the feature that needs it and how to get it (the make target, or the
+    plugin's extra), e.g. ``MissingDependencyError("open3d is needed to read .ply point clouds;
+    install it with `make setup` (or `pip install open3d`)")``; chain the ``ImportError`` with
+    ``from exc`` so ``ZOO_DEBUG=1`` shows it.
+    """
 
 
 class PretrainedWeightsUnavailableError(ZooError, ConnectionError):

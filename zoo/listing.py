@@ -26,7 +26,9 @@ def list_names(pattern: str = "*", kind: str | None = None) -> list[str]:
         DuplicateNameError: if two plugins provide the same name.
     """
     if kind is not None and kind not in (*KINDS, CHECKPOINT):
-        raise ValueError(f"Unknown kind {kind!r}; expected one of {', '.join((*KINDS, CHECKPOINT))}.")
+        from zoo.errors import InputError  # a ValueError, as documented
+
+        raise InputError(f"Unknown kind {kind!r}; expected one of {', '.join((*KINDS, CHECKPOINT))}.")
     host = get_host()
     raise_collisions(host)
     names: list[str] = []

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from zoo.errors import SourceError
+
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -51,17 +53,18 @@ def parse_source(text: str, base_dir: Path | None = None) -> Source:
     ``base_dir`` (the folder of the file that declared it).
 
     Raises:
-        ValueError: if the prefix, repository id or revision is malformed.
+        SourceError: (an ``InputError``, a ``ValueError``) if the prefix, repository id or
+            revision is malformed.
     """
     if text.startswith("hf-hub:"):
         body = text[len("hf-hub:"):]
         repo_id, _, revision = body.partition("@")
         if not _REPO_RE.match(repo_id):
-            raise ValueError(f"Bad Hub repository {repo_id!r} in {text!r}; expected 'hf-hub:org/name@<commit>'.")
+            raise SourceError(f"Bad Hub repository {repo_id!r} in {text!r}; expected 'hf-hub:org/name@<commit>'.")
         return HubSource(repo_id, revision or "main")
     if text.startswith("local-dir:"):
         path = Path(text[len("local-dir:"):]).expanduser()
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         return LocalSource(path)
-    raise ValueError(f"Unknown source {text!r}; expected 'hf-hub:org/repo@<40-hex commit>' or 'local-dir:<path>'.")
+    raise SourceError(f"Unknown source {text!r}; expected 'hf-hub:org/repo@<40-hex commit>' or 'local-dir:<path>'.")

@@ -1,24 +1,67 @@
-"""Entry point of the ``zoo`` command: the core commands plus those plugins add."""
+"""Entry point of the ``zoo`` command: the core commands plus those plugins add.
+
+Errors never reach the user as a Python traceback (set ``ZOO_DEBUG=1`` to see one):
+
+- click's usage errors (unknown option, bad choice, missing argument) exit 2, as click does;
+- a :class:`~zoo.errors.ZooError` prints ``error: <message>`` and exits 1;
+- any other exception prints one line naming its type, says to rerun with ``ZOO_DEBUG=1``, exits 1.
+
+The handling lives in the root group's ``invoke``, which runs every subcommand, so plugin verbs
+get it without doing anything.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 import click
 
 from zoo._version import __version__
 from zoo.errors import ZooError
 
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def debug_mode() -> bool:
+    """True when ``ZOO_DEBUG`` asks for tracebacks instead of one-line errors."""
+    return os.environ.get("ZOO_DEBUG", "").lower() in _TRUE
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def report_error(exc: BaseException) -> NoReturn:
+    """Print ``exc`` as the CLI does and exit with status 1 (re-raise it under ``ZOO_DEBUG=1``)."""
+    if debug_mode():
+        raise exc
+    if isinstance(exc, ZooError):
+        click.secho(f"error: {exc}", fg="red", err=True)
+    else:
+        detail = _first_line(str(exc))
+        click.secho(
+            f"error: unexpected {type(exc).__name__}{': ' + detail if detail else ''} "
+            "(rerun with ZOO_DEBUG=1 to see the traceback, and please report it)",
+            fg="red", err=True,
+        )
+    sys.exit(1)
+
 
 class ZooGroup(click.Group):
-    """A click group that turns :class:`ZooError` into a one-line message and exit status 1."""
+    """A click group that turns every non-click exception into a one-line message and exit 1."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except ZooError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
-            ctx.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors exit 2, --help/--version exit 0
+        except (KeyboardInterrupt, EOFError):
+            raise  # click prints "Aborted!" and exits 1
+        except Exception as exc:
+            report_error(exc)
 
 
 @click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,7 +106,10 @@ def build_cli() -> click.Group:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the ``zoo`` command line."""
-    build_cli()
+    try:
+        build_cli()
+    except Exception as exc:  # e.g. two plugins declaring one catalog name
+        report_error(exc)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="zoo")
 
 
