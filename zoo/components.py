@@ -7,6 +7,7 @@ engine calls: :meth:`Model.training_step` and :meth:`Model.evaluation_step`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -75,6 +76,9 @@ class Model(Component):
 
     kind: ClassVar[str] = "model"
     metric: ClassVar[str | None] = None
+    #: What the model predicts, for ``zoo.predict`` and the card's ``pipeline_tag``
+    #: (``crowd-counting``, ``micro-expression-recognition``, ``point-cloud-classification``).
+    task: ClassVar[str | None] = None
 
     def training_step(self, batch: Any) -> dict[str, torch.Tensor]:
         """Named losses for one batch.
@@ -92,6 +96,32 @@ class Model(Component):
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement evaluation_step()")
 
+    def processor(self) -> Any:
+        """The model's :class:`zoo.sdk.Processor`, built from ``self.config`` (used by ``zoo.predict``).
+
+        Raises:
+            NotImplementedError: if the model does not implement the predict API.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement processor()")
+
+    def predict_step(self, batch: Any) -> list[dict[str, Any]]:
+        """ONE batched forward on a collated batch; one JSON-able outputs dict per item.
+
+        ``zoo.predict`` calls it under ``torch.inference_mode()`` with the batch's tensors on the
+        model's device (floating tensors in the model's dtype).
+
+        Raises:
+            NotImplementedError: if the model does not implement the predict API.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement predict_step()")
+
+    def render(self, item: Any, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+        """Draw the picture(s) of one prediction into ``out_dir`` as ``<stem>*.png`` (optional).
+
+        ``item`` is what the processor's ``load`` returned for the input, ``outputs`` what
+        :meth:`predict_step` returned for it; ``stem`` is unique per input. Default: no picture.
+        """
+        return []
 
     def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
         """Predict on files named on the command line (``zoo predict NAME INPUT...``).

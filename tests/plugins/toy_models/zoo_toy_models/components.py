@@ -57,6 +57,7 @@ class ToyFusionConfig(zoo.ComponentConfig):
     in_features: int = 8
     dim: int = 16
     classes: int = 3
+    scale: float = 1.0  # the processor's setting (stored in config.json like any field)
 
 
 class ToyFusion(zoo.Model):
@@ -64,6 +65,7 @@ class ToyFusion(zoo.Model):
 
     Config = ToyFusionConfig
     metric = "classification"
+    task = "toy-classification"
 
     def __init__(self, config: ToyFusionConfig | None = None) -> None:
         super().__init__(config)
@@ -87,3 +89,18 @@ class ToyFusion(zoo.Model):
 
     def evaluation_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"pred": self(batch["x"]).argmax(-1), "target": batch["y"]}
+
+    def processor(self):
+        from zoo_toy_models.predict import ToyProcessor
+
+        return ToyProcessor(self.config.in_features, self.config.scale)
+
+    def predict_step(self, batch: torch.Tensor) -> list[dict]:
+        from zoo_toy_models.predict import outputs_of
+
+        return outputs_of(self(batch.mean(dim=1)))
+
+    def render(self, item, outputs, out_dir, stem):
+        from zoo_toy_models.predict import draw_bars
+
+        return draw_bars(outputs, out_dir, stem)
