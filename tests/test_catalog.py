@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 import zoo
-from zoo.catalog import CatalogEntry, get_catalog, read_registry_toml
-from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError
+from zoo.catalog import CatalogEntry, catalog_ablation, get_catalog, read_catalog_toml, read_registry_toml
+from zoo.errors import CatalogError, UnknownComponentError
 from zoo.sources import HubSource, LocalSource, parse_source
 
 SHA = "ab" * 32
@@ -79,10 +82,21 @@ def test_registry_toml_entries_join_plugin_entries(write_registry) -> None:
         get_catalog().get("toy-extr")
 
 
-def test_the_same_catalog_name_twice_is_an_error(write_registry) -> None:
-    write_registry('[models."toy-fusion-lbp"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\n')
-    with pytest.raises(DuplicateNameError, match="zoo-thirdparty-lbp"):
-        zoo.list()
+def test_a_registry_toml_entry_overrides_the_plugin_entry_of_the_same_name(write_registry) -> None:
+    write_registry('[models."toy-fusion-lbp"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\nsummary = "mine"\n')
+    entry = get_catalog().get("toy-fusion-lbp")
+    assert entry.summary == "mine" and entry.provider.endswith("registry.toml")
+    assert entry.overrides == "zoo-thirdparty-lbp"
+    assert zoo.list("toy-fusion-lbp") == ["toy-fusion-lbp"]
+
+
+def test_a_later_registry_file_overrides_an_earlier_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "org.toml", tmp_path / "user.toml"
+    first.write_text('[models."toy-x"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\nsummary = "org"\n')
+    second.write_text('[models."toy-x"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\nsummary = "user"\n')
+    monkeypatch.setenv("ZOO_REGISTRY", os.pathsep.join(map(str, (first, second))))
+    assert get_catalog().get("toy-x").summary == "user"
+    assert get_catalog().get("toy-x").overrides == str(first)
 
 
 def test_the_repository_registry_toml_validates() -> None:
@@ -90,3 +104,91 @@ def test_the_repository_registry_toml_validates() -> None:
     for entry in read_registry_toml(root / "registry.toml"):
         assert isinstance(entry, CatalogEntry)
         assert entry.status == "recipe" or entry.files
+
+
+def _metrics_json(folder: Path, rows: list[dict]) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps({"metrics": rows, "steps": 10}).encode()
+    (folder / "metrics.json").write_bytes(payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+_ROWS = [
+    {"name": "mae", "value": 3.5, "measured_on": "synthetic test set (5 scenes)", "setting": "full", "std": 0.5, "n": 3},
+    {"name": "mse", "value": 4.25, "measured_on": "synthetic test set (5 scenes)"},
+]
+
+
+def _published(metrics_sha: str, extra: str = "") -> str:
+    return f'''
+[models."toy-m"]
+model = "model/toy-fusion"
+status = "published"
+source = "local-dir:checkpoints/toy-m"
+metrics_file = "checkpoints/toy-m/metrics.json"
+files = {{ "model.safetensors" = "sha256:{SHA}", "metrics.json" = "sha256:{metrics_sha}" }}
+{extra}'''
+
+
+def test_metrics_come_from_the_pinned_metrics_file_of_the_run(tmp_path: Path) -> None:
+    digest = _metrics_json(tmp_path / "checkpoints" / "toy-m", _ROWS)
+    (entry,) = read_registry_toml(_toml(_published(digest), tmp_path))
+    assert [(m.name, m.value, m.std, m.n) for m in entry.metrics] == [("mae", 3.5, 0.5, 3), ("mse", 4.25, None, None)]
+    assert entry.metrics_path() == tmp_path / "checkpoints" / "toy-m" / "metrics.json"
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("tampered", "the numbers are not the ones the run wrote"),
+        ("unpinned", "must be pinned in files as 'metrics.json'"),
+        ("missing", "cannot be read"),
+        ("both", "give metrics or metrics_file, not both"),
+        ("no-list", "must be JSON with a 'metrics' list"),
+    ],
+)
+def test_a_bad_metrics_file_is_a_catalog_error(tmp_path: Path, case: str, message: str) -> None:
+    folder = tmp_path / "checkpoints" / "toy-m"
+    digest = _metrics_json(folder, _ROWS)
+    text = _published(digest)
+    if case == "tampered":
+        (folder / "metrics.json").write_text(json.dumps({"metrics": [{**_ROWS[0], "value": 1.0}]}))
+    elif case == "unpinned":
+        text = text.replace(f', "metrics.json" = "sha256:{digest}"', "")
+    elif case == "missing":
+        (folder / "metrics.json").unlink()
+    elif case == "both":
+        text += 'metrics = { mae = 1.0, measured_on = "synthetic" }\n'
+    elif case == "no-list":
+        payload = b'{"mae": 1.0}'
+        (folder / "metrics.json").write_bytes(payload)
+        text = _published(hashlib.sha256(payload).hexdigest())
+    with pytest.raises(CatalogError, match="toy-m") as info:
+        read_registry_toml(_toml(text, tmp_path))
+    assert message in str(info.value)
+
+
+def test_ablation_tables_are_kept_raw_with_their_origin(tmp_path: Path) -> None:
+    path = _toml(
+        '[ablations.paper]\nrecipe = "toy-fusion-recipe"\nseeds = [0, 1]\n'
+        '[ablations.paper.variants]\n"full" = []\n"w/o b" = ["model.experts.b=None"]\n',
+        tmp_path,
+    )
+    part = read_catalog_toml(path, provider="zoo-toy", owner="toy_models")
+    (ablation,) = part.ablations
+    assert ablation.ref == "toy_models:paper" and ablation.base_dir == tmp_path and ablation.provider == "zoo-toy"
+    assert ablation.spec == {"recipe": "toy-fusion-recipe", "seeds": [0, 1], "variants": {"full": [], "w/o b": ["model.experts.b=None"]}}
+    assert part.entries == []
+
+
+def test_an_unknown_top_level_table_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match=r"unknown top-level key\(s\) model;"):
+        read_catalog_toml(_toml('[model."x"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\n', tmp_path))
+
+
+def test_a_registry_ablation_is_found_by_reference_or_unique_bare_name(write_registry) -> None:
+    write_registry('[ablations.mine]\nrecipe = "toy-fusion-recipe"\n')
+    assert catalog_ablation("registry:mine").spec == {"recipe": "toy-fusion-recipe"}
+    assert catalog_ablation("mine").owner == "registry"
+    with pytest.raises(UnknownComponentError, match="registry:mine"):
+        catalog_ablation("registry:mien")

@@ -15,6 +15,6 @@ def _code_blocks(text: str) -> list[str]:
 
 def test_walkthrough_files_match_the_installed_test_plugin() -> None:
     blocks = _code_blocks((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
-    for path in ("pyproject.toml", "zoo_thirdparty_lbp/plugin.py", "zoo_thirdparty_lbp/expert.py"):
+    for path in ("pyproject.toml", "zoo_thirdparty_lbp/plugin.py", "zoo_thirdparty_lbp/catalog.toml", "zoo_thirdparty_lbp/expert.py"):
         content = (PLUGIN / path).read_text(encoding="utf-8")
         assert content in blocks, f"docs/architecture.md no longer shows {path} as it is"

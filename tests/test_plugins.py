@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 import zoo
-from zoo.errors import DuplicateNameError
-from zoo.plugins import PluginHost
+from zoo.errors import UnknownComponentError
+from zoo.plugins import PluginHost, PluginStatus
 
 
 @dataclass
@@ -70,17 +71,34 @@ def test_a_hook_that_raises_is_rolled_back(monkeypatch: pytest.MonkeyPatch) -> N
     assert "RuntimeError: hook exploded" in host.statuses["half"].error
 
 
-def test_two_distributions_with_one_name_is_an_error_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    a = FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X"}), "zoo-a", "1.0")
+def test_two_distributions_with_one_name_fail_both_whatever_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X", "expert/only-a": "a:Y"}), "zoo-a", "1.0")
     b = FakeEntryPoint("b", plugin_module("b", {"expert/same": "b:X"}), "zoo-b", "2.0")
-    host = discover(monkeypatch, a, b)
-    assert "zoo-a@1.0" in host.statuses["b"].error and "zoo-b@2.0" in host.statuses["b"].error
+    c = FakeEntryPoint("c", plugin_module("c", {"expert/c": "c:X"}), "zoo-c")
+    host = discover(monkeypatch, b, c, a)
+    for name in ("a", "b"):
+        error = host.statuses[name].error
+        assert not host.statuses[name].loaded
+        assert "zoo-a@1.0 (plugin a) and zoo-b@2.0 (plugin b)" in error
+        assert "ZOO_DISABLE_PLUGINS=a keeps zoo-b" in error and "ZOO_DISABLE_PLUGINS=b keeps zoo-a" in error
+    # Nothing of either stays (all or nothing); the unrelated plugin and every query still work.
+    assert sorted(host.registry.entries) == ["expert/c"] and host.statuses["c"].loaded
     monkeypatch.setattr("zoo.plugins._HOST", host)
-    with pytest.raises(DuplicateNameError, match="zoo-a@1.0 and zoo-b@2.0"):
-        zoo.list()
+    assert zoo.list("expert/*") == ["expert/c"]
+    with pytest.raises(UnknownComponentError, match="provided by plugin a .*failed to load: component .expert/same. is provided by"):
+        zoo.build("expert/only-a")
 
 
-def test_override_lets_a_plugin_replace_a_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabling_one_side_of_a_collision_loads_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", "b")
+    a = FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X"}), "zoo-a")
+    b = FakeEntryPoint("b", plugin_module("b", {"expert/same": "b:X"}), "zoo-b")
+    host = discover(monkeypatch, a, b)
+    assert host.registry.entries["expert/same"].target == "a:X" and "b" not in host.statuses
+
+
+@pytest.mark.parametrize("order", ["override-first", "override-last"])
+def test_override_lets_a_plugin_replace_a_name_in_any_order(monkeypatch: pytest.MonkeyPatch, order: str) -> None:
     module = types.ModuleType("winner")
 
     @zoo.hookimpl
@@ -88,10 +106,95 @@ def test_override_lets_a_plugin_replace_a_name(monkeypatch: pytest.MonkeyPatch) 
         register("expert/same", "winner:X", override=True)
 
     module.zoo_register_components = zoo_register_components
-    a = FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X"}), "zoo-a")
+    a = FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X", "expert/other": "a:Y"}), "zoo-a")
     b = FakeEntryPoint("b", module, "zoo-b")
-    host = discover(monkeypatch, a, b)
-    assert host.registry.entries["expert/same"].target == "winner:X" and not host.errors
+    host = discover(monkeypatch, *((b, a) if order == "override-first" else (a, b)))
+    assert host.registry.entries["expert/same"].target == "winner:X"
+    assert host.registry.entries["expert/other"].target == "a:Y"
+    assert all(s.loaded for s in host.statuses.values())
+
+
+def test_two_overrides_of_one_name_are_still_a_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    def overrider(name: str) -> types.ModuleType:
+        module = types.ModuleType(name)
+
+        @zoo.hookimpl
+        def zoo_register_components(register):
+            register("expert/same", f"{name}:X", override=True)
+
+        module.zoo_register_components = zoo_register_components
+        return module
+
+    host = discover(monkeypatch, FakeEntryPoint("a", overrider("a"), "zoo-a"), FakeEntryPoint("b", overrider("b"), "zoo-b"))
+    assert host.registry.entries == {} and not host.statuses["a"].loaded and not host.statuses["b"].loaded
+
+
+def test_a_plugin_added_later_cannot_take_a_committed_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = discover(monkeypatch, FakeEntryPoint("a", plugin_module("a", {"expert/same": "a:X"}), "zoo-a"))
+    host.add_plugin(plugin_module("late", {"expert/same": "late:X"}), PluginStatus("late", "zoo-late", "1.0", "late"))
+    assert host.statuses["a"].loaded and not host.statuses["late"].loaded
+    assert "zoo-a@1.0 (plugin a) and zoo-late@1.0 (plugin late)" in host.statuses["late"].error
+    assert host.registry.entries["expert/same"].target == "a:X"
+
+
+def catalog_module(name: str, toml_text: str, folder: Path, components: dict[str, str] | None = None) -> types.ModuleType:
+    """A plugin module whose catalog hook adds a catalog.toml written into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "catalog.toml"
+    path.write_text(toml_text, encoding="utf-8")
+    module = plugin_module(name, components or {})
+
+    @zoo.hookimpl
+    def zoo_register_catalog(add):
+        add(path)
+
+    module.zoo_register_catalog = zoo_register_catalog
+    return module
+
+
+_RECIPE = '[models."{name}"]\nmodel = "model/x"\nstatus = "recipe"\n'
+
+
+def test_a_plugin_catalog_toml_is_read_with_its_ablations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    text = _RECIPE.format(name="x-recipe") + '[ablations.paper]\nrecipe = "x-recipe"\n'
+    host = discover(monkeypatch, FakeEntryPoint("xp", catalog_module("xp", text, tmp_path, {"model/x": "x:X"}), "zoo-xp"))
+    (part,) = host.catalog_files()
+    assert part.names() == ["x-recipe"] and part.entries[0].provider == "zoo-xp"
+    assert part.entries[0].base_dir == tmp_path
+    assert [a.ref for a in part.ablations] == ["xp:paper"]
+    assert host.statuses["xp"].catalog == ["x-recipe"]
+
+
+def test_a_bad_catalog_entry_fails_only_its_plugin_and_rolls_it_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    bad = catalog_module("bad", '[models."b-one"]\nmodel = "model/x"\nstatus = "published"\n', tmp_path / "bad", {"expert/b": "b:X"})
+    good = catalog_module("good", _RECIPE.format(name="g-one"), tmp_path / "good", {"model/x": "g:X"})
+    host = discover(monkeypatch, FakeEntryPoint("bad", bad, "zoo-bad"), FakeEntryPoint("good", good, "zoo-good"))
+    assert "CatalogError: Invalid catalog entry 'b-one' from zoo-bad: <entry>: Value error, a published entry needs a source" in host.statuses["bad"].error
+    assert sorted(host.registry.entries) == ["model/x"]  # expert/b was rolled back
+    assert [p.names() for p in host.catalog_files()] == [["g-one"]]
+    assert not host.manager.is_registered(bad)
+    monkeypatch.setattr("zoo.plugins._HOST", host)
+    assert zoo.list(kind="checkpoint") == ["g-one"]
+
+
+def test_two_plugins_declaring_one_catalog_name_both_fail(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    one = catalog_module("one", _RECIPE.format(name="same"), tmp_path / "one")
+    two = catalog_module("two", _RECIPE.format(name="same"), tmp_path / "two")
+    host = discover(monkeypatch, FakeEntryPoint("one", one, "zoo-one"), FakeEntryPoint("two", two, "zoo-two"))
+    assert host.catalog_files() == []
+    assert "catalog entry 'same' is provided by zoo-one@1.0 (plugin one) and zoo-two@1.0 (plugin two)" in host.statuses["two"].error
+
+
+def test_a_name_selection_that_matches_nothing_lists_the_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "l2hcont")
+    host = discover(monkeypatch, FakeEntryPoint("a", plugin_module("a", {"expert/a": "a:X"}), "zoo-a"))
+    assert host.registry.entries == {}
+    (error,) = host.selection_errors
+    assert error.startswith("ZOO_LOAD_PLUGINS names l2hcont, which no installed plugin is called")
+    assert error.endswith("Installed plugins: a (zoo-a).")
+    monkeypatch.setattr("zoo.plugins._HOST", host)
+    with pytest.raises(UnknownComponentError, match="the plugin selection is wrong; see `zoo plugins --errors`"):
+        zoo.build("expert/a")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 from zoo.catalog import CatalogEntry, get_catalog
 from zoo.config import ComponentConfig, PartRef, merge_overrides, validate_config
 from zoo.errors import UnknownComponentError
-from zoo.plugins import get_host, raise_collisions
+from zoo.plugins import get_host
 from zoo.registry import RegistryEntry
 
 
@@ -17,10 +17,8 @@ def resolve(name: str, kind: str | None = None) -> RegistryEntry | CatalogEntry:
     Raises:
         UnknownComponentError: listing close matches among components and catalog entries.
         AmbiguousNameError: if a bare name names several kinds.
-        DuplicateNameError: if plugins collided on a name during discovery.
     """
     host = get_host()
-    raise_collisions(host)
     catalog = get_catalog()
     if "/" not in name and kind is None and name in catalog.entries:
         return catalog.entries[name]
@@ -28,7 +26,7 @@ def resolve(name: str, kind: str | None = None) -> RegistryEntry | CatalogEntry:
         return host.registry.resolve(name, kind)
     except UnknownComponentError:
         pool = list(host.registry.entries) + list(catalog.entries)
-        raise UnknownComponentError(name, pool, kind) from None
+        raise host.unknown_name_error(name, pool, kind) from None
 
 
 def _config_for(entry: RegistryEntry, base: dict[str, Any], overrides: dict[str, Any]) -> ComponentConfig:

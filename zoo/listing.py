@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zoo.catalog import CatalogEntry, get_catalog
-from zoo.plugins import get_host, raise_collisions
+from zoo.plugins import get_host
 from zoo.registry import KINDS, RegistryEntry, natural_key
 
 #: The pseudo-kind of catalog entries in ``zoo.list(kind=...)``.
@@ -23,14 +23,12 @@ def list_names(pattern: str = "*", kind: str | None = None) -> list[str]:
 
     Raises:
         ValueError: if ``kind`` is unknown.
-        DuplicateNameError: if two plugins provide the same name.
     """
     if kind is not None and kind not in (*KINDS, CHECKPOINT):
         from zoo.errors import InputError  # a ValueError, as documented
 
         raise InputError(f"Unknown kind {kind!r}; expected one of {', '.join((*KINDS, CHECKPOINT))}.")
     host = get_host()
-    raise_collisions(host)
     names: list[str] = []
     if kind in (None, CHECKPOINT):
         names += get_catalog().list(pattern)

@@ -1,10 +1,22 @@
 """Plugin discovery: our own loop over the ``zoo.plugins`` entry points, then pluggy hooks.
 
 pluggy's ``load_setuptools_entrypoints`` silently skips a second plugin of the same name and stops
-at the first one that fails to import, so we iterate the entry points ourselves: each plugin is
-imported in its own try/except, failures are recorded with the distribution, version and error,
-and collisions between distributions are reported by name. Loading is lazy and idempotent: it
-happens on the first query (``zoo.list``, ``zoo.build``...), like ``llm``'s ``load_plugins()``.
+at the first one that fails to import, so we iterate the entry points ourselves. Loading is lazy
+and idempotent: it happens on the first query (``zoo.list``, ``zoo.build``...), like ``llm``'s
+``load_plugins()``, in two phases:
+
+1. **Stage** each selected plugin on its own: import it, let pluggy check its hook signatures, run
+   its registration hooks into a staging area (components checked for name and target, catalog
+   files read and every entry validated). Anything raising fails only that plugin.
+2. **Commit**: compare what every staged plugin claims. A name claimed by two plugins fails *every*
+   plugin involved, whatever the load order, unless exactly one of them registered it with
+   ``override=True`` (that one wins). The survivors are committed whole; a failed plugin leaves
+   nothing behind, and the names it would have provided say why they are missing.
+
+Why symmetric: entry points load in name order, so "first come, first served" let a third-party
+plugin called ``aaa`` silently take ``memory/dual-density`` from ``zoo-l2hcount``. The zoo cannot
+know which provider the user meant; it reports both and says how to choose
+(``ZOO_DISABLE_PLUGINS=<plugin>`` or ``override=True``), and everything else keeps working.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -20,8 +33,10 @@ from typing import Any
 import pluggy
 
 from zoo import hookspecs
-from zoo.errors import DuplicateNameError, ZooError
-from zoo.registry import Registry, RegistryEntry
+from zoo.catalog import read_catalog_toml, validate_entry
+from zoo.catalog_files import CatalogFile
+from zoo.errors import DuplicateNameError, UnknownComponentError, ZooError
+from zoo.registry import Registry, RegistryEntry, validate_component_name
 
 ENTRY_POINT_GROUP = "zoo.plugins"
 
@@ -39,6 +54,10 @@ class PluginStatus:
     components: list[str] = field(default_factory=list)
     catalog: list[str] = field(default_factory=list)
 
+    @property
+    def provider(self) -> str:
+        return f"{self.distribution}@{self.version} (plugin {self.name})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -50,6 +69,34 @@ class PluginStatus:
             "components": sorted(self.components),
             "catalog": sorted(self.catalog),
         }
+
+
+class PluginConflictError(DuplicateNameError):
+    """Several plugins provide one name; none of them was loaded (the message says how to choose)."""
+
+    def __init__(self, kind: str, name: str, claimants: list[PluginStatus]) -> None:
+        self.name = name
+        self.providers = tuple(s.provider for s in claimants)
+        choices = "; ".join(
+            f"ZOO_DISABLE_PLUGINS={s.name} keeps {', '.join(o.distribution for o in claimants if o is not s)}"
+            for s in claimants
+        )
+        ZooError.__init__(
+            self,
+            f"{kind} {name!r} is provided by {' and '.join(self.providers)}, so none of these plugins "
+            f"was loaded (which one you meant cannot be guessed). Choose one: {choices}; or have the "
+            "plugin that should win register the name with override=True.",
+        )
+
+
+@dataclass
+class _Staged:
+    """A plugin whose hooks ran, with what it would register (nothing is committed yet)."""
+
+    plugin: Any
+    status: PluginStatus
+    components: list[tuple[RegistryEntry, bool]] = field(default_factory=list)
+    catalog: CatalogFile = field(default_factory=CatalogFile)
 
 
 def iter_entry_points() -> list[Any]:
@@ -73,70 +120,120 @@ def _selected(name: str, distribution: str) -> bool:
     return not ({name, distribution} & disabled)
 
 
+def _selection_errors(known: dict[str, str]) -> list[str]:
+    """Names in ``ZOO_LOAD_PLUGINS``/``ZOO_DISABLE_PLUGINS`` that match no installed plugin."""
+    installed = ", ".join(f"{n} ({d})" for n, d in sorted(known.items())) or "none"
+    errors = []
+    for var in ("ZOO_LOAD_PLUGINS", "ZOO_DISABLE_PLUGINS"):
+        unknown = sorted((_env_list(var) or set()) - set(known) - set(known.values()))
+        if unknown:
+            errors.append(
+                f"{var} names {', '.join(unknown)}, which no installed plugin is called "
+                f"(by entry-point or distribution name). Installed plugins: {installed}."
+            )
+    return errors
+
+
 class PluginHost:
-    """Owns the pluggy manager, the component registry and the raw catalog contributions."""
+    """Owns the pluggy manager, the component registry and the plugins' catalog contributions."""
 
     def __init__(self) -> None:
         self.manager = pluggy.PluginManager("zoo")
         self.manager.add_hookspecs(hookspecs)
         self.registry = Registry()
         self.statuses: dict[str, PluginStatus] = {}
-        self.catalog_contributions: list[tuple[dict[str, Any], Path | None, str]] = []
-        self.errors: list[ZooError] = []
+        #: Problems with the plugin selection itself (ZOO_LOAD_PLUGINS naming nothing installed).
+        self.selection_errors: list[str] = []
+        self._catalog: dict[str, CatalogFile] = {}
+        #: Names a failed plugin would have provided → that plugin (so "unknown" can say why).
+        self._withheld: dict[str, str] = {}
         self._loaded = False
 
     def ensure_loaded(self) -> None:
-        """Discover and register every selected plugin once."""
+        """Discover, stage and commit every selected plugin once."""
         if self._loaded:
             return
         self._loaded = True
-        for ep in sorted(iter_entry_points(), key=lambda e: e.name):
+        eps = sorted(iter_entry_points(), key=lambda e: e.name)
+        known = {ep.name: (ep.dist.name if ep.dist else "<unknown>") for ep in eps}
+        self.selection_errors = _selection_errors(known)
+        staged = []
+        for ep in eps:
             dist = ep.dist.name if ep.dist else "<unknown>"
             version = ep.dist.version if ep.dist else "0"
             if _selected(ep.name, dist):
-                self.add_plugin_from_entry_point(ep, dist, version)
+                staged.append(self._stage_entry_point(ep, dist, version))
+        self._commit([s for s in staged if s is not None])
 
-    def add_plugin_from_entry_point(self, ep: Any, distribution: str, version: str) -> None:
+    def add_plugin(self, plugin: Any, status: PluginStatus) -> None:
+        """Stage and commit one imported plugin object (tests; a plugin added in a running process).
+
+        A name it shares with an already committed plugin fails it (not the committed one, which
+        other objects of this process may already use), unless it registered with ``override=True``.
+        """
+        staged = self._stage(plugin, status)
+        if staged is not None:
+            self._commit([staged])
+
+    def failed(self) -> list[PluginStatus]:
+        """The plugins that did not load, in name order."""
+        return [s for _, s in sorted(self.statuses.items()) if not s.loaded]
+
+    def catalog_files(self) -> list[CatalogFile]:
+        """What every loaded plugin contributed to the catalog, in plugin name order."""
+        return [self._catalog[name] for name in sorted(self._catalog)]
+
+    def unknown_name_error(
+        self, name: str, candidates: Iterable[str], kind: str | None = None, where: str | None = None
+    ) -> UnknownComponentError:
+        """The error for a name nothing provides, saying so when a failed plugin declares it."""
+        error = UnknownComponentError(name, candidates, kind, where)
+        owner = self._withheld.get(name) or (self._withheld.get(f"{kind}/{name}") if kind else None)
+        if owner is not None:
+            status = self.statuses[owner]
+            error.args = (
+                f"{name!r} is provided by plugin {status.name} ({status.distribution} {status.version}), "
+                f"which failed to load: {status.error} (`zoo plugins --errors` lists every failure.)",
+            )
+        elif self.failed() or self.selection_errors:
+            problems = [f"{s.name} ({s.distribution})" for s in self.failed()]
+            what = f"plugin(s) {', '.join(problems)} failed to load" if problems else "the plugin selection is wrong"
+            error.args = (f"{error.args[0]} Note: {what}; see `zoo plugins --errors`.",)
+        return error
+
+    # -- staging -------------------------------------------------------------------------------
+
+    def _stage_entry_point(self, ep: Any, distribution: str, version: str) -> _Staged | None:
         status = PluginStatus(ep.name, distribution, version, ep.value)
         self.statuses[ep.name] = status
         try:
             module = ep.load()
         except Exception as exc:  # a broken plugin must not take the others down
             status.error = _format_error(exc)
-            return
-        self.add_plugin(module, status)
+            return None
+        return self._stage(module, status)
 
-    def add_plugin(self, plugin: Any, status: PluginStatus) -> None:
-        """Register an imported plugin object and run its registration hooks.
-
-        A plugin whose hook raises is rolled back (its partial registrations removed) and
-        reported; a name clash with another distribution is recorded and re-raised on use.
-        """
+    def _stage(self, plugin: Any, status: PluginStatus) -> _Staged | None:
         self.statuses[status.name] = status
         try:
             self.manager.register(plugin, name=status.name)
         except Exception as exc:  # pluggy validates hook signatures here
             status.error = _format_error(exc)
-            return
+            return None
+        staged = _Staged(plugin, status)
         try:
-            self._run_register_components(plugin, status)
-            self._run_register_catalog(plugin, status)
-        except DuplicateNameError as exc:
-            status.error = str(exc)
-            self.errors.append(exc)
-            return
+            self._run_register_components(staged)
+            self._run_register_catalog(staged)
         except Exception as exc:
-            self.registry.remove_distribution(status.distribution)
-            self.catalog_contributions = [c for c in self.catalog_contributions if c[2] != status.distribution]
-            self.manager.unregister(plugin)
-            status.error = _format_error(exc)
-            return
-        status.loaded = True
+            self._fail(staged, _format_error(exc))
+            return None
+        return staged
 
-    def _run_register_components(self, plugin: Any, status: PluginStatus) -> None:
-        impl = getattr(plugin, "zoo_register_components", None)
+    def _run_register_components(self, staged: _Staged) -> None:
+        impl = getattr(staged.plugin, "zoo_register_components", None)
         if impl is None:
             return
+        status = staged.status
 
         def register(
             name: str,
@@ -146,32 +243,119 @@ class PluginHost:
             aliases: tuple[str, ...] | list[str] = (),
             override: bool = False,
         ) -> None:
-            entry = RegistryEntry(
-                name, target, config, summary, status.distribution, status.version, tuple(aliases)
-            )
-            self.registry.add(entry, override=override)
+            validate_component_name(name)
+            if name in status.components:
+                raise ValueError(f"{status.name} registers {name!r} twice.")
+            entry = RegistryEntry(name, target, config, summary, status.distribution, status.version, tuple(aliases))
+            Registry().add(entry)  # checks the target's form now, so a typo fails this plugin only
+            staged.components.append((entry, override))
             status.components.append(name)
 
         impl(register=register)
 
-    def _run_register_catalog(self, plugin: Any, status: PluginStatus) -> None:
-        impl = getattr(plugin, "zoo_register_catalog", None)
+    def _run_register_catalog(self, staged: _Staged) -> None:
+        impl = getattr(staged.plugin, "zoo_register_catalog", None)
         if impl is None:
             return
+        status, catalog = staged.status, staged.catalog
 
-        def add(entry: dict[str, Any], base_dir: Path | str | None = None) -> None:
-            self.catalog_contributions.append(
-                (dict(entry), Path(base_dir) if base_dir else None, status.distribution)
-            )
-            status.catalog.append(str(entry.get("name", "?")))
+        def add(entry: dict[str, Any] | str | os.PathLike[str], base_dir: Path | str | None = None) -> None:
+            if isinstance(entry, (str, os.PathLike)):
+                part = read_catalog_toml(Path(entry), provider=status.distribution, owner=status.name)
+            elif isinstance(entry, dict):  # legacy form, until every plugin ships a catalog.toml
+                base = Path(base_dir) if base_dir is not None else None
+                part = CatalogFile([validate_entry(dict(entry), base, status.distribution)])
+            else:
+                raise TypeError(f"add() takes a catalog.toml path (or an entry dict), got {type(entry).__name__}.")
+            for name in part.names():
+                if name in status.catalog:
+                    raise ValueError(f"{status.name} declares catalog entry {name!r} twice.")
+                status.catalog.append(name)
+            catalog.entries += part.entries
+            catalog.ablations += part.ablations
 
         impl(add=add)
 
+    # -- commit --------------------------------------------------------------------------------
+
+    def _commit(self, staged: list[_Staged]) -> None:
+        conflicts = self._conflicts(staged)
+        for item in staged:
+            if item.status.name in conflicts:
+                self._fail(item, str(conflicts[item.status.name]))
+        survivors = [s for s in staged if s.status.name not in conflicts]
+        # Plain registrations first, so that an override=True registration replaces them.
+        for override in (False, True):
+            for item in survivors:
+                for entry, wins in item.components:
+                    if wins == override:
+                        self.registry.add(entry, override=override)
+        for item in survivors:
+            self._catalog[item.status.name] = item.catalog
+            item.status.loaded = True
+        _forget_cached_catalog()
+
+    def _conflicts(self, staged: list[_Staged]) -> dict[str, ZooError]:
+        """Plugin name → the collision that fails it (see the module docstring for the rule)."""
+        claims: dict[tuple[str, str], list[tuple[PluginStatus, bool, bool]]] = {}  # (who, override, new)
+
+        def claim(kind: str, name: str, status: PluginStatus, override: bool, new: bool) -> None:
+            claims.setdefault((kind, name), []).append((status, override, new))
+
+        for entry in self.registry.entries.values():
+            holder = self._committed_status(entry)
+            claim("component", entry.name, holder, False, False)
+            for alias in entry.aliases:
+                claim("alias", alias, holder, False, False)
+        for name, part in self._catalog.items():
+            for entry_name in part.names():
+                claim("catalog entry", entry_name, self.statuses[name], False, False)
+        for item in staged:
+            for entry, override in item.components:
+                claim("component", entry.name, item.status, override, True)
+                for alias in entry.aliases:
+                    claim("alias", alias, item.status, override, True)
+            for entry_name in item.catalog.names():
+                claim("catalog entry", entry_name, item.status, False, True)
+        failed: dict[str, ZooError] = {}
+        for (kind, name), holders in sorted(claims.items()):
+            if len(holders) < 2 or sum(1 for _, override, _ in holders if override) == 1:
+                continue
+            error = PluginConflictError(kind, name, [s for s, _, _ in holders])
+            for status, _, new in holders:
+                if new:  # a plugin committed earlier in this process stays (objects may use it)
+                    failed.setdefault(status.name, error)
+        return failed
+
+    def _committed_status(self, entry: RegistryEntry) -> PluginStatus:
+        """The loaded plugin that registered ``entry`` (or a stand-in for a direct registry.add)."""
+        for status in self.statuses.values():
+            if status.loaded and status.distribution == entry.distribution and entry.name in status.components:
+                return status
+        return PluginStatus(entry.distribution, entry.distribution, entry.version, "")
+
+    def _fail(self, staged: _Staged, message: str) -> None:
+        """Record a failure; nothing of the plugin stays registered (pluggy included)."""
+        status = staged.status
+        status.error, status.loaded = message, False
+        for name in (*status.components, *status.catalog):
+            self._withheld.setdefault(name, status.name)
+        if self.manager.is_registered(staged.plugin):
+            self.manager.unregister(staged.plugin)
+
 
 def _format_error(exc: BaseException) -> str:
+    if isinstance(exc, ZooError):  # our messages are complete; the raising line is ours, not the plugin's
+        return f"{type(exc).__name__}: {exc}"
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _forget_cached_catalog() -> None:
+    catalog_module = sys.modules.get("zoo.catalog")
+    if catalog_module is not None:
+        catalog_module.reset_catalog_cache()
 
 
 _HOST: PluginHost | None = None
@@ -190,17 +374,4 @@ def reset_host() -> None:
     """Forget every loaded plugin (tests, or after installing a plugin in a running process)."""
     global _HOST
     _HOST = None
-    # Drop cached catalogs built from the old host.
-    catalog_module = sys.modules.get("zoo.catalog")
-    if catalog_module is not None:
-        catalog_module.reset_catalog_cache()
-
-
-def raise_collisions(host: PluginHost) -> None:
-    """Re-raise the first name collision found during discovery.
-
-    Raises:
-        DuplicateNameError: naming both distributions.
-    """
-    if host.errors:
-        raise host.errors[0]
+    _forget_cached_catalog()

@@ -17,14 +17,4 @@ def zoo_register_components(register):
 
 @zoo.hookimpl
 def zoo_register_catalog(add):
-    add(
-        {
-            "name": "toy-fusion-lbp",
-            "model": "model/toy-fusion",
-            "config": {"experts": {"b": "expert/lbp-top"}},
-            "status": "recipe",
-            "summary": "The toy fusion model with the third-party LBP expert in slot b",
-            "reproduce": "zoo train toy-fusion-lbp",
-        },
-        base_dir=Path(__file__).parent,
-    )
+    add(Path(__file__).with_name("catalog.toml"))

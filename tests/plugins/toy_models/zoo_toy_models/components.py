@@ -6,8 +6,7 @@ import torch
 from torch import nn
 
 import zoo
-from zoo.components import build_part
-from zoo.config import OptionalPart, Part
+from zoo.sdk import OptionalPart, Part, build_part
 
 
 class MeanExpertConfig(zoo.ComponentConfig):

@@ -14,14 +14,4 @@ def zoo_register_components(register):
 
 @zoo.hookimpl
 def zoo_register_catalog(add):
-    add(
-        {
-            "name": "toy-fusion-recipe",
-            "model": "model/toy-fusion",
-            "config": {"classes": 3},
-            "status": "recipe",
-            "summary": "A toy recipe (tests)",
-            "reproduce": "zoo train toy-fusion-recipe",
-        },
-        base_dir=Path(__file__).parent,
-    )
+    add(Path(__file__).with_name("catalog.toml"))
