@@ -15,7 +15,7 @@ Groups (see docs/architecture.md, "The plugin SDK"):
   ``Dataset``, ``ComponentConfig``, ``Part``, ``OptionalPart``, ``PartRef``, ``build``,
   ``build_part``, ``resolve_config``, ``merge_overrides``, ``hookimpl``
 - errors and warnings: ``ZooError``, ``InputError``, ``ConfigError``, ``CatalogError``, ...
-- catalog lookup: ``catalog_entry``, ``CatalogEntry``, ``MetricRecord``
+- catalog lookup: ``catalog_entry``, ``catalog_ablation``, ``CatalogEntry``, ``MetricRecord``
 - data quality: ``SkippedRecords`` (the ``strict`` switch of loaders), ``DataWarning``,
   ``atomic_output_dir`` (writers build into a temporary folder and rename at the end),
   ``write_synthetic_marker`` (labels generated data as synthetic)
@@ -64,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "DataWarning": "zoo.errors:DataWarning",
     # catalog lookup
     "catalog_entry": "zoo.catalog:catalog_entry",
+    "catalog_ablation": "zoo.catalog:catalog_ablation",
     "CatalogEntry": "zoo.catalog:CatalogEntry",
     "MetricRecord": "zoo.catalog:MetricRecord",
     # data quality and writers
