@@ -43,7 +43,7 @@ def test_top_level_api_is_exactly_the_documented_names() -> None:
     import zoo
 
     expected = {
-        "__version__", "load", "build", "list", "info", "save", "publish", "hookimpl",
+        "__version__", "load", "build", "list", "info", "save", "publish", "hookimpl", "predict", "example_input",
         "ComponentConfig", "Component", "Encoder", "Expert", "Memory", "Head", "Model", "Dataset",
     }
     assert set(zoo.__all__) == expected

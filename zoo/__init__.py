@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "list": "zoo.listing:list_names",
     "info": "zoo.listing:info",
     "save": "zoo.saving:save",
+    "predict": "zoo.predicting:predict",
+    "example_input": "zoo.examples:example_input",
     "publish": "zoo.publishing:publish",
     "hookimpl": "zoo.hookspecs:hookimpl",
     "ComponentConfig": "zoo.config:ComponentConfig",
@@ -33,11 +35,13 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from zoo.components import Component, Dataset, Encoder, Expert, Head, Memory, Model
     from zoo.config import ComponentConfig
+    from zoo.examples import example_input
     from zoo.factory import build
     from zoo.hookspecs import hookimpl
     from zoo.listing import info
     from zoo.listing import list_names as list
     from zoo.loading import load
+    from zoo.predicting import predict
     from zoo.publishing import publish
     from zoo.saving import save
 

@@ -1,4 +1,4 @@
-"""``zoo train``, ``zoo eval``, ``zoo predict``, ``zoo plot``: the engine's command line.
+"""``zoo train``, ``zoo eval``, ``zoo plot``: the engine's command line.
 
 torch is imported inside the commands, so ``zoo --help`` stays fast. Under
 ``torchrun --nproc_per_node N -m zoo.cli.main train ...`` the same command trains data-parallel.
@@ -81,19 +81,6 @@ def eval_(
     _echo_result(result, as_json)
 
 
-@click.command("predict")
-@click.argument("name")
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "output_dir", type=click.Path(), help="Folder for files the model writes (e.g. density maps).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def predict(name: str, inputs: tuple[str, ...], output_dir: str | None, as_json: bool) -> None:
-    """Run the checkpoint NAME on INPUT files and print its predictions."""
-    import zoo
-
-    model = zoo.load(name)
-    _echo_result(model.predict_files(list(inputs), output_dir), as_json)
-
-
 @click.command("plot")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(), help="Where to write the PNGs (default: RUN_DIR).")
@@ -111,4 +98,4 @@ def plot(run_dir: str, out_dir: str | None) -> None:
         click.echo(str(path))
 
 
-COMMANDS = (train, eval_, predict, plot)
+COMMANDS = (train, eval_, plot)  # `zoo predict` lives in zoo/cli/predict_commands.py

@@ -71,9 +71,9 @@ def cli() -> None:
 
 
 def _add_core_commands() -> None:
-    from zoo.cli import catalog_commands, hub_commands
+    from zoo.cli import catalog_commands, hub_commands, predict_commands
 
-    for command in (*catalog_commands.COMMANDS, *hub_commands.COMMANDS):
+    for command in (*catalog_commands.COMMANDS, *hub_commands.COMMANDS, *predict_commands.COMMANDS):
         cli.add_command(command)
     try:
         from zoo.cli import engine_commands

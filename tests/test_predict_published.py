@@ -1,0 +1,56 @@
+"""Every published checkpoint predicts on its own example through ``zoo predict NAME --example --json``.
+
+Run over the catalog (like timm's tests over ``list_models``): a plugin that adds a checkpoint is
+checked without a line here. The JSON must follow docs/predict.schema.json, name the checkpoint's
+task, and write a picture per input with ``--out``. Models whose plugin has not implemented the
+predict API yet (no ``processor()`` override) are expected failures until it does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+import zoo
+from zoo.catalog import get_catalog
+from zoo.plugins import get_host
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "predict.schema.json").read_text())
+
+
+def _published() -> list[str]:
+    return sorted(name for name, entry in get_catalog().entries.items() if entry.status == "published")
+
+
+def _implements_predict_api(model_name: str) -> bool:
+    cls = get_host().registry.resolve(model_name).load_class()
+    return cls.processor is not zoo.Model.processor and cls.predict_step is not zoo.Model.predict_step
+
+
+@pytest.mark.parametrize("name", _published())
+def test_published_checkpoint_predicts_on_its_example(name: str, tmp_path: Path) -> None:
+    entry = get_catalog().get(name)
+    if not _implements_predict_api(entry.model):
+        pytest.xfail(f"{entry.model} ({entry.provider}) does not implement processor()/predict_step() yet")
+    assert any(f == "example" or f.startswith(("example.", "example/")) for f in entry.files), (
+        f"{name}: the catalog entry must pin an example input (example.<ext> or example/...) in files"
+    )
+    from zoo.cli.main import build_cli
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(build_cli(), ["predict", name, "--example", "--json", "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    jsonschema.validate(document, SCHEMA)
+    assert document["model"] == name and document["source"] == str(entry.parsed_source())
+    (prediction,) = document["predictions"]
+    assert prediction["task"] == get_host().registry.resolve(entry.model).load_class().task
+    assert prediction["outputs"], f"{name} predicted nothing on its example"
+    assert prediction["files"], f"{name} drew no picture of its prediction"
+    assert all(Path(f).is_file() and Path(f).parent == out for f in prediction["files"])
+    assert json.loads((out / "predictions.json").read_text()) == document
