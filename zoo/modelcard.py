@@ -67,6 +67,9 @@ class CardInfo(BaseModel):
     metrics: list[MetricRecord] = []
     reproduce: str = ""
     notes: str = ""
+    # From the run (zoo.engine.run_card): rendering them is the card's job.
+    synthetic: bool = False
+    provenance: dict[str, Any] = {}
 
 
 def render_card(info: CardInfo, model_name: str, components: dict[str, str], load_name: str) -> str:

@@ -36,9 +36,11 @@ def _short(value: Any) -> str:
 @click.option("--data", type=click.Path(), help="Dataset root folder (sets root of train and eval data).")
 @click.option("--out", type=click.Path(), help="Run folder (default runs/<name>).")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in the run folder.")
+@click.option("--from-scratch", is_flag=True, help="Random init: set every `pretrained` field of the model to false.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def train(
-    recipe: str, overrides: tuple[str, ...], data: str | None, out: str | None, resume: bool, as_json: bool
+    recipe: str, overrides: tuple[str, ...], data: str | None, out: str | None, resume: bool, from_scratch: bool,
+    as_json: bool,
 ) -> None:
     """Train RECIPE (a catalog name or a recipe .toml) and write a publishable folder.
 
@@ -48,7 +50,7 @@ def train(
     """
     from zoo.engine.runner import run_recipe
 
-    result = run_recipe(recipe, data=data, out=out, resume=resume, overrides=overrides)
+    result = run_recipe(recipe, data=data, out=out, resume=resume, overrides=overrides, from_scratch=from_scratch)
     if result.publish_dir is None:  # not rank 0 under torchrun: rank 0 reports
         return
     _echo_result(
@@ -59,6 +61,7 @@ def train(
             "epoch": result.summary["epoch"],
             "eval": result.summary["eval"],
             "measured_on": result.summary["measured_on"],
+            "synthetic": result.summary["synthetic"],
         },
         as_json,
     )

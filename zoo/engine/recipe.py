@@ -74,6 +74,7 @@ from zoo.config import dotted_to_nested, merge_overrides
 from zoo.engine.config import TrainConfig
 from zoo.engine.overrides import parse_overrides, parse_value
 from zoo.errors import ConfigError, InputError
+from zoo.provenance import SyntheticMarker, display_path, find_synthetic_marker
 
 
 class DatasetSpec(BaseModel):
@@ -84,11 +85,28 @@ class DatasetSpec(BaseModel):
     name: str
     config: dict[str, Any] = {}
 
+    def location(self) -> Path | None:
+        """The data on disk: the config's ``root`` (a folder) or ``path`` (a file), if set."""
+        for key in ("root", "path"):
+            value = self.config.get(key)
+            if isinstance(value, str) and value:
+                return Path(value)
+        return None
+
+    def synthetic_marker(self) -> SyntheticMarker | None:
+        """The ``SYNTHETIC.json`` of the data's folder or a parent (None for real or in-memory data)."""
+        location = self.location()
+        return find_synthetic_marker(location) if location is not None and location.exists() else None
+
     def describe(self) -> str:
-        """Human words for the data (used as a metric's ``measured_on``)."""
-        settings = ", ".join(f"{k}={v}" for k, v in self.config.items() if k != "root")
-        root = self.config.get("root")
-        return f"{self.name}" + (f" ({settings})" if settings else "") + (f" at {root}" if root else "")
+        """Human words for the data (a metric's ``measured_on``): synthetic data is named so, and
+        the location is shown relative or by its last part (never the user's absolute path)."""
+        settings = ", ".join(f"{k}={v}" for k, v in self.config.items() if k not in ("root", "path"))
+        location = self.location()
+        text = f"{self.name}" + (f" ({settings})" if settings else "")
+        text += f" at {display_path(location)}" if location is not None else ""
+        marker = self.synthetic_marker()
+        return f"{marker.describe()}: {text}" if marker is not None else text
 
 
 class CardSpec(BaseModel):
@@ -99,7 +117,8 @@ class CardSpec(BaseModel):
     summary: str = ""
     license: str = "other"
     tags: list[str] = []
-    training_data: str = ""
+    training_data: str = Field("", description="the recipe's words for its data; used only when the run read that data")
+    datasets: list[str] = Field([], description="Hub dataset ids of the recipe's data (card metadata)")
     task: str = "other"
 
 

@@ -144,24 +144,55 @@ def _check_summary(recipe: Recipe, summary: Any) -> None:
         )
 
 
-def card_for(recipe: Recipe, summary: dict[str, Any], reproduce: str) -> dict[str, Any]:
-    """Model-card fields: every metric says the data it was measured on and how."""
-    metrics = []
-    if summary.get("measured_on"):
-        for name, value in summary.get("eval", {}).items():
-            if isinstance(value, (int, float)):
-                record = {"name": name, "value": float(value), "measured_on": summary["measured_on"]}
-                metrics.append({**record, "setting": summary["setting"]})
-    return {
-        "name": recipe.name,
-        "summary": recipe.card.summary,
-        "license": recipe.card.license,
-        "tags": recipe.card.tags,
-        "task": recipe.card.task,
-        "training_data": recipe.card.training_data or recipe.dataset.describe(),
-        "metrics": metrics,
-        "reproduce": reproduce,
+def _publish(
+    trainer: Any, recipe: Recipe, summary: dict[str, Any], arguments: dict[str, Any], seconds: float
+) -> Path:
+    """Write recipe.json, the publish folder (card from what ran) with metrics.json, then summary.json."""
+    import zoo
+    from zoo.engine import run_card
+
+    out_dir = Path(recipe.train.out_dir)
+    overrides = arguments["overrides"]
+    (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
+    provenance = run_card.run_provenance(
+        recipe, trainer.model, ref=arguments["recipe"], overrides=overrides, device=trainer.context.device,
+        seconds=seconds,
+    )
+    reproduce = " ".join([
+        "zoo train", provenance["recipe"], *(["--data <DATA>"] if arguments["data"] else []),
+        *(["--from-scratch"] if arguments["from_scratch"] else []), *arguments["explicit_overrides"],
+    ])
+    data_as_written = not any(o.split("=", 1)[0].startswith(("dataset.", "eval_dataset.")) for o in overrides)
+    card = run_card.card_for(recipe, summary, reproduce, provenance, data_as_written=data_as_written)
+    publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card)
+    metrics = {"model": recipe.name, "synthetic": card["synthetic"], "metrics": card["metrics"], "provenance": provenance}
+    run_card.write_json(publish_dir / run_card.METRICS_FILE, metrics)
+    record = {
+        "arguments": {k: v for k, v in arguments.items() if k != "explicit_overrides"},
+        "summary": summary, "metrics": card["metrics"], "seconds": round(seconds, 3),
+        "synthetic": card["synthetic"], "publish_dir": "publish",
     }
+    run_card.write_json(out_dir / run_card.SUMMARY_FILE, record)  # last: its presence means finished
+    return publish_dir
+
+
+def resolve_run(
+    ref: str, data: str | None, out: str | None, overrides: list[str] | tuple[str, ...], from_scratch: bool
+) -> tuple[Recipe, list[str]]:
+    """The recipe a run will train, and every override it applies (``--from-scratch`` expanded).
+
+    Raises:
+        InputError, ConfigError, UnknownComponentError: for a bad recipe, override or name.
+    """
+    raw = read_recipe_source(ref)
+    applied = list(overrides)
+    recipe = apply_overrides(raw, applied, data, out)
+    if from_scratch:
+        from zoo.engine.explain import from_scratch_overrides, resolve_part
+
+        applied += from_scratch_overrides(resolve_part(recipe.model, recipe.config)["config"])
+        recipe = apply_overrides(raw, applied, data, out)
+    return recipe, applied
 
 
 def run_recipe(
@@ -170,8 +201,20 @@ def run_recipe(
     out: str | None = None,
     resume: bool = False,
     overrides: list[str] | tuple[str, ...] = (),
+    from_scratch: bool = False,
 ) -> RecipeResult:
     """Build, train, evaluate and save a recipe (works the same under ``torchrun``).
+
+    Args:
+        ref: a catalog entry name or a recipe .toml file.
+        data: the dataset root (sets ``root`` of the training and evaluation data).
+        out: the run folder (default ``runs/<name>``).
+        resume: continue from the newest checkpoint(s) in the run folder.
+        overrides: ``target.key=value`` changes (see :mod:`zoo.engine.overrides`).
+        from_scratch: set every ``pretrained`` field of the model config to false (random init).
+
+    Returns:
+        The recipe as run, its folders and the summary (``synthetic`` says whether the data was).
 
     Raises:
         InputError, ConfigError: for a bad recipe or override, or a runner's bad summary.
@@ -179,17 +222,21 @@ def run_recipe(
         UnknownComponentError: if the recipe names an unknown model or dataset.
         TrainingError, CheckpointError: from the trainer.
     """
-    import zoo
-    from zoo.engine.distributed import teardown_distributed
+    import time
 
-    recipe = apply_overrides(read_recipe_source(ref), overrides, data, out)
+    from zoo.engine.distributed import teardown_distributed
+    from zoo.engine.run_card import label_synthetic, synthetic_marker
+
+    recipe, applied = resolve_run(ref, data, out, overrides, from_scratch)
+    start = time.perf_counter()
     trainer, summary = _protocol(recipe)(recipe, resume)
     _check_summary(recipe, summary)
-    out_dir = Path(recipe.train.out_dir)
+    seconds = time.perf_counter() - start
+    label_synthetic(summary, synthetic_marker(recipe))
     publish_dir = None
     if trainer.context.is_main:
-        (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
-        reproduce = " ".join(["zoo train", ref, *(["--data <DATA>"] if data else []), *overrides])
-        publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card_for(recipe, summary, reproduce))
+        arguments = {"recipe": ref, "data": data, "overrides": applied, "from_scratch": from_scratch,
+                     "explicit_overrides": list(overrides)}
+        publish_dir = _publish(trainer, recipe, summary, arguments, seconds)
     teardown_distributed()
-    return RecipeResult(recipe, out_dir, publish_dir, summary)
+    return RecipeResult(recipe, Path(recipe.train.out_dir), publish_dir, summary)

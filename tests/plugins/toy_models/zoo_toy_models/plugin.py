@@ -10,6 +10,7 @@ def zoo_register_components(register):
     register("expert/toy-mean", "zoo_toy_models.components:MeanExpert", summary="Mean-pooled linear tokens")
     register("head/toy-linear", "zoo_toy_models.components:LinearHead", summary="Linear classifier")
     register("model/toy-fusion", "zoo_toy_models.components:ToyFusion", summary="Experts → concat → head")
+    register("dataset/toy-blobs", "zoo_toy_models.datasets:ToyBlobs", summary="CSV blobs of zoo_toy_models.synth (recipes, ablations)")
 
 
 @zoo.hookimpl
