@@ -115,7 +115,7 @@ def test_ablation_swaps_and_drops_experts():
 def test_missing_real_llm_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(WeightsNotFoundError, match="huggingface-cli download .*HF_HUB_OFFLINE"):
+    with pytest.raises(WeightsNotFoundError, match="`hf download Qwen/Qwen2.5-0.5B-Instruct` .*HF_HUB_OFFLINE"):
         zoo.build("model/deft-llm", llm={"pretrained": "Qwen/Qwen2.5-0.5B-Instruct", "tokenizer": None})
 
 
