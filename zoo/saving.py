@@ -50,13 +50,17 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         model: a component built by ``zoo.build``/``zoo.load`` (it carries ``zoo_name`` and
             ``config``).
         out_dir: the folder to write (created; existing files of the same names are replaced).
-        card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields).
+        card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields);
+            its ``name`` should be the checkpoint's catalog name (the card's "Use" snippet loads
+            that name; without one it loads the folder).
 
     Returns:
         The folder written.
 
     Raises:
-        ConfigError: if the model was not built by the zoo (no registry name or config).
+        ConfigError: if the model was not built by the zoo (no registry name or config), or the
+            card has an unknown or mistyped field (the message names each, e.g. a metric row
+            without ``measured_on``).
     """
     name = getattr(model, "zoo_name", None)
     config = getattr(model, "config", None)
@@ -65,10 +69,13 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
             f"{type(model).__name__} was not built by zoo.build (no zoo_name/config); build it with "
             "zoo.build(name) so that its config can be saved beside the weights."
         )
-    info = card_from_any(card)
+    info = card_with_model_facts(card_from_any(card), model)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     components = component_providers(model)
+    load_name = info.name or f"local-dir:{out.resolve()}"
+    # Rendered before anything is written: a card error leaves no half-saved folder.
+    card_text = render_card(info, name, components, load_name, predicts=implements_predict(model))
+    out.mkdir(parents=True, exist_ok=True)
     saved = SavedConfig(
         schema_version=SCHEMA_VERSION,
         zoo_version=__version__,
@@ -79,9 +86,25 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
     )
     save_weights(model, out / WEIGHTS_NAME)
     (out / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    load_name = info.name or str(out)
-    (out / CARD_NAME).write_text(render_card(info, name, components, load_name), encoding="utf-8")
+    (out / CARD_NAME).write_text(card_text, encoding="utf-8")
     return out
+
+
+def card_with_model_facts(info: CardInfo, model: Any) -> CardInfo:
+    """The card with the model's declared task (the model class is the authority on its task)."""
+    task = getattr(model, "task", None)
+    return info.model_copy(update={"task": task}) if task else info
+
+
+def implements_predict(model: Any) -> bool:
+    """True if the model overrides ``processor()`` and ``predict_step()`` (so ``zoo.predict`` runs it)."""
+    from zoo.components import Model
+
+    cls = type(model)
+    return (
+        isinstance(model, Model) and bool(getattr(model, "task", None))
+        and cls.processor is not Model.processor and cls.predict_step is not Model.predict_step
+    )
 
 
 def read_saved_config(path: Path) -> SavedConfig:
