@@ -101,4 +101,7 @@ def plot(run_dir: str, out_dir: str | None) -> None:
         click.echo(str(path))
 
 
-COMMANDS = (train, eval_, plot)  # `zoo predict` lives in zoo/cli/predict_commands.py
+from zoo.cli.recipe_commands import recipe  # noqa: E402  (a command group of its own module)
+
+# `zoo predict` lives in zoo/cli/predict_commands.py
+COMMANDS = (train, eval_, plot, recipe)
