@@ -117,7 +117,7 @@ def test_train_eval_predict_plot_from_a_toml_recipe(toys, run, tmp_path):
     assert predicted.exit_code == 0, predicted.output
     prediction = json.loads(predicted.output)["predictions"][0]
     model = zoo.load(f"local-dir:{publish}")
-    assert prediction["class"] == int(model(ToyData(size=12, seed=0).x[:1]).argmax())
+    assert prediction["outputs"]["class"] == int(model(ToyData(size=12, seed=0).x[:1]).argmax())
 
     plotted = run("plot", out)
     assert plotted.exit_code == 0, plotted.output

@@ -7,6 +7,7 @@ from torch import nn
 
 import zoo
 from zoo.config import ComponentConfig
+from zoo.processing import Processor
 
 
 class ToyConfig(ComponentConfig):
@@ -20,6 +21,7 @@ class ToyClassifier(zoo.Model):
 
     Config = ToyConfig
     metric = "classification"
+    task = "toy-classification"
 
     def __init__(self, config: ToyConfig | None = None) -> None:
         super().__init__(config)
@@ -43,12 +45,25 @@ class ToyClassifier(zoo.Model):
     def evaluation_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"pred": self(batch["x"]).argmax(dim=1), "target": batch["y"]}
 
+    def processor(self) -> "TextRowProcessor":
+        return TextRowProcessor()
+
+    def predict_step(self, batch: torch.Tensor) -> list[dict[str, object]]:
+        return [{"class": int(c)} for c in self(batch).argmax(dim=1)]
+
     def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, object]:
         """Each input is a text file of comma-separated features; returns the predicted class."""
         rows = [[float(v) for v in open(path).read().split(",")] for path in inputs]
         with torch.no_grad():
             classes = self(torch.tensor(rows)).argmax(dim=1).tolist()
         return {"predictions": [{"input": p, "class": c} for p, c in zip(inputs, classes)]}
+
+
+class TextRowProcessor(Processor):
+    """Reads a text file of comma-separated features (``zoo predict``)."""
+
+    def load(self, input: object) -> torch.Tensor:
+        return torch.tensor([float(v) for v in open(str(input)).read().split(",")])
 
 
 class ToyDataConfig(ComponentConfig):
