@@ -62,6 +62,19 @@ def _tables(data: dict[str, Any], key: str, path: Path) -> dict[str, dict[str, A
     return tables
 
 
+def declared_names(path: Path) -> list[str]:
+    """The ``[models]`` names a file declares, without validating them ([] if it is unreadable).
+
+    Used when a plugin's file fails validation: its names are then reported as withheld (asking
+    for one says which plugin failed and why) rather than simply unknown.
+    """
+    try:
+        models = tomllib.loads(path.read_text(encoding="utf-8")).get("models", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    return [str(name) for name in models] if isinstance(models, dict) else []
+
+
 def read_catalog_file(
     path: Path, provider: str, owner: str, validate: Callable[[dict[str, Any], Path | None, str], Any]
 ) -> CatalogFile:

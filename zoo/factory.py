@@ -88,6 +88,22 @@ def resolve_config(
     return entry, _config_for(entry, base, overrides)
 
 
+def config_class(name: str, kind: str | None = None) -> type[ComponentConfig]:
+    """The config class of a registered component (imports its module; builds nothing).
+
+    A model uses it to ask what a part accepts before imposing a value, e.g. whether a swapped-in
+    expert's config has ``num_aus``.
+
+    Raises:
+        UnknownComponentError: if the name is unknown or names a catalog entry (with close matches).
+        PluginLoadError: if the implementation cannot be imported.
+    """
+    entry = get_host().registry.resolve(name, kind) if kind else resolve(name)
+    if isinstance(entry, CatalogEntry):
+        entry = get_host().registry.resolve(entry.model, "model")
+    return entry.load_config_class()
+
+
 def build(name_or_config: str | PartRef | ComponentConfig | dict[str, Any], **overrides: Any) -> Any:
     """Build a component, model or catalog architecture (without weights) from its config.
 

@@ -34,8 +34,8 @@ import pluggy
 
 from zoo import hookspecs
 from zoo.catalog import read_catalog_toml, validate_entry
-from zoo.catalog_files import CatalogFile
-from zoo.errors import DuplicateNameError, UnknownComponentError, ZooError
+from zoo.catalog_files import CatalogFile, declared_names
+from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError, ZooError
 from zoo.registry import Registry, RegistryEntry, validate_component_name
 
 ENTRY_POINT_GROUP = "zoo.plugins"
@@ -261,7 +261,11 @@ class PluginHost:
 
         def add(entry: dict[str, Any] | str | os.PathLike[str], base_dir: Path | str | None = None) -> None:
             if isinstance(entry, (str, os.PathLike)):
-                part = read_catalog_toml(Path(entry), provider=status.distribution, owner=status.name)
+                try:
+                    part = read_catalog_toml(Path(entry), provider=status.distribution, owner=status.name)
+                except CatalogError:
+                    status.catalog += [n for n in declared_names(Path(entry)) if n not in status.catalog]
+                    raise
             elif isinstance(entry, dict):  # legacy form, until every plugin ships a catalog.toml
                 base = Path(base_dir) if base_dir is not None else None
                 part = CatalogFile([validate_entry(dict(entry), base, status.distribution)])

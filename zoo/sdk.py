@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "merge_overrides": "zoo.config:merge_overrides",
     "build": "zoo.factory:build",
     "resolve_config": "zoo.factory:resolve_config",
+    "config_class": "zoo.factory:config_class",
     "hookimpl": "zoo.hookspecs:hookimpl",
     # errors and warnings
     "ZooError": "zoo.errors:ZooError",
@@ -87,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "run_loso": "zoo.engine.runner:run_loso",
     "run_recipe": "zoo.engine.runner:run_recipe",
     "run_ablation": "zoo.ablation:run_spec",
+    "load_latest_checkpoint": "zoo.engine.checkpointing:load_latest_checkpoint",
     # metrics
     "CountingAccumulator": "zoo.metrics:CountingAccumulator",
     "MERAccumulator": "zoo.metrics:MERAccumulator",
