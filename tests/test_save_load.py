@@ -161,6 +161,7 @@ def test_weights_saved_by_an_older_plugin_version_are_migrated_by_its_hook(toy_m
     save_file(old, str(out / "model.safetensors"))
     config = json.loads((out / "config.json").read_text())
     config["components"]["model/toy-fusion"] = "zoo-toy-models@0.0.9"
+    config["weights_sha256"] = sha256_file(out / "model.safetensors")  # as zoo.save 0.0.9 recorded them
     (out / "config.json").write_text(json.dumps(config))
     with pytest.raises(ConfigError, match="missing"):
         zoo.load(f"local-dir:{out}")

@@ -85,20 +85,41 @@ class RecipeNotPublishedError(ZooError):
 
 
 class ChecksumMismatchError(ZooError):
-    """A downloaded or local weights file does not have the sha256 the catalog pins."""
+    """A downloaded, cached or local file does not have the digest it was pinned or published with.
 
-    def __init__(self, path: str, expected: str, actual: str, removed: bool) -> None:
-        self.path, self.expected, self.actual = path, expected, actual
-        fate = (
-            "The file was removed from the cache so that no later load trusts it; "
-            "`zoo download` fetches it again."
-            if removed
-            else "The file was left in place (it is not in a cache the zoo manages)."
-        )
+    ``expected``/``actual`` are hex digests of ``algorithm`` (``sha256`` for catalog pins and the
+    Hub's LFS files, ``git-sha1`` for the Hub's regular files). ``fate`` says what happened to the
+    file (removed from the cache, or left in place and why).
+    """
+
+    def __init__(
+        self, path: str, expected: str, actual: str, removed: bool, fate: str | None = None,
+        algorithm: str = "sha256", hint: str | None = None,
+    ) -> None:
+        self.path, self.expected, self.actual, self.removed, self.algorithm = path, expected, actual, removed, algorithm
+        if fate is None:
+            fate = (
+                "The file was removed from the cache so that no later load trusts it; "
+                "`zoo download` fetches it again."
+                if removed
+                else "The file was left in place (it is not in a cache the zoo manages)."
+            )
         super().__init__(
-            f"sha256 mismatch for {path}: expected {expected}, got {actual}. {fate} "
-            "If the catalog entry is out of date, republish and update its sha256."
+            f"{algorithm} mismatch for {path}: expected {expected}, got {actual}. {fate} "
+            + (hint or "If the catalog entry is out of date, republish and update its sha256.")
         )
+
+
+class CorruptWeightsError(ZooError, ValueError):
+    """A weights file is not valid safetensors (truncated, a bad header, offsets past the end).
+
+    The message names the file and what is wrong; a copy in the HF cache is removed (like a checksum
+    mismatch) so that the next load fetches it again.
+    """
+
+    def __init__(self, path: str, problem: str, fate: str = "") -> None:
+        self.path, self.problem, self.fate = path, problem, fate
+        super().__init__(f"{path} is not a valid safetensors file: {problem}.{' ' + fate if fate else ''}")
 
 
 class HubUnavailableError(ZooError, ConnectionError):
@@ -111,6 +132,20 @@ class WeightsNotFoundError(ZooError, FileNotFoundError):
 
 class UnsafeCheckpointError(ZooError, ValueError):
     """A checkpoint format that can execute code (pickle) was offered."""
+
+
+class UnsafeWeightsError(UnsafeCheckpointError):
+    """A file named ``.safetensors`` holds a pickle or a torch zip archive (code could run on load).
+
+    Nothing unpickles it; a copy in the HF cache is removed like a checksum mismatch.
+    """
+
+    def __init__(self, path: str, problem: str, fate: str = "") -> None:
+        self.path, self.problem, self.fate = path, problem, fate
+        super().__init__(
+            f"{path} is not safetensors: {problem}. The zoo never unpickles weights; convert a file you "
+            f"trust with `zoo convert --i-trust-this-file`.{' ' + fate if fate else ''}"
+        )
 
 
 class MissingPluginError(ZooError, ImportError):

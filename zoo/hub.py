@@ -1,4 +1,21 @@
-"""Fetching files of a Hub source into the standard HF cache, pinned and offline-aware.
+"""Fetching files of a Hub source into the standard HF cache: pinned, offline-aware, bounded.
+
+What this module promises (docs/architecture.md, "What the zoo promises"):
+
+- **No network when none is needed.** With ``HF_HUB_OFFLINE=1``/``ZOO_OFFLINE=1``, or for a pinned
+  commit already in the cache, files are looked up on disk only (:func:`zoo.cache.cached_file`):
+  zero connections. (``hf_hub_download(local_files_only=True)`` is not used for that, since it
+  builds request headers first and the Hub client's agent detection may open a connection then.)
+- **Bounded waits.** Every request the zoo makes has explicit timeouts and no retries: connect
+  ``ZOO_HUB_CONNECT_TIMEOUT`` (default 5 s), each answer ``ZOO_HUB_TIMEOUT`` (default 10 s). The
+  first request for a file is a metadata ``HEAD``; a Hub that accepts the connection and never
+  answers costs one ``ZOO_HUB_TIMEOUT``. Only after it has answered does the Hub client transfer the
+  file (each read bounded by its own ``HF_HUB_DOWNLOAD_TIMEOUT``, default 10 s).
+- **Honest errors.** A repository, revision or file that does not exist is a
+  :class:`WeightsNotFoundError` saying which; :class:`HubUnavailableError` says "unreachable" only
+  when no answer came (see :mod:`zoo.hub_errors`).
+- **A moving branch falls back to the cache.** ``@main`` asks the Hub for its current commit; when
+  the Hub cannot answer and a copy is cached, that copy is used (with a warning).
 
 ``huggingface_hub`` reads its environment once at import, so the endpoint and offline switches are
 read here at call time and passed explicitly: a test (or a user) that sets ``HF_ENDPOINT`` after
@@ -7,14 +24,22 @@ import is honoured.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from zoo._version import __version__
-from zoo.errors import HubUnavailableError, WeightsNotFoundError
+from zoo.cache import cached_file, digest_of_etag, hub_digest, write_ref
+from zoo.errors import ConfigError, HubUnavailableError
 from zoo.sources import HubSource
 
 _TRUE = {"1", "true", "yes", "on"}
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 10.0
+logger = logging.getLogger("zoo.hub")
+#: The expected digest of a direct Hub source is the Hub's own (the ETag the cache blob is named after).
+HUB_HINT = "The expected value is the Hub's own digest of the file (its ETag)."
 
 
 def is_offline() -> bool:
@@ -35,6 +60,13 @@ def hub_endpoint() -> str | None:
     return os.environ.get("HF_ENDPOINT") or None
 
 
+def endpoint_label(endpoint: str | None = None) -> str:
+    """The endpoint for messages (the public Hub when none is configured)."""
+    from huggingface_hub import constants
+
+    return endpoint or hub_endpoint() or constants.ENDPOINT
+
+
 def hub_cache_dir() -> Path:
     """The HF cache folder the client uses (``HF_HUB_CACHE``, ``HF_HOME``/hub, or the default)."""
     if os.environ.get("HF_HUB_CACHE"):
@@ -45,77 +77,149 @@ def hub_cache_dir() -> Path:
     return Path(home) / "hub"
 
 
-def fetch_file(source: HubSource, filename: str) -> Path:
+def _seconds(var: str, default: float) -> float:
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"{var}={text!r} is not a positive number of seconds (default {default:g}).")
+    return value
+
+
+def timeouts() -> tuple[float, float]:
+    """``(connect, read)`` seconds for the zoo's Hub requests, from the environment, read now.
+
+    Raises:
+        ConfigError: if ``ZOO_HUB_CONNECT_TIMEOUT`` or ``ZOO_HUB_TIMEOUT`` is not a positive number.
+    """
+    return _seconds("ZOO_HUB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT), _seconds("ZOO_HUB_TIMEOUT", DEFAULT_READ_TIMEOUT)
+
+
+def http_timeout() -> Any:
+    """The timeouts as the Hub client's HTTP library takes them (connect separate from read)."""
+    connect, read = timeouts()
+    try:
+        import httpx2 as httpx  # huggingface_hub >= 2 ships its HTTP client as httpx2
+    except ImportError:  # pragma: no cover - older clients use httpx itself
+        import httpx
+    return httpx.Timeout(read, connect=connect)
+
+
+def fetch_file(
+    source: HubSource,
+    filename: str,
+    *,
+    token: str | bool | None = None,
+    cache_dir: str | Path | None = None,
+    local_files_only: bool = False,
+    verify: bool = True,
+) -> Path:
     """Download (or find in the cache) one file of a Hub repository at the source's revision.
+
+    Args:
+        source: repository and revision (a pinned commit, or a branch/tag).
+        filename: the file in the repository.
+        token: a Hub token (default: the logged-in one).
+        cache_dir: the HF cache folder (default: :func:`hub_cache_dir`).
+        local_files_only: use the cache only, as with ``HF_HUB_OFFLINE=1``.
+        verify: check the cached copy against the Hub's own digest of it (the blob's name; see
+            :mod:`zoo.cache`). Callers that check a catalog pin instead pass False.
+
+    Returns:
+        The path of the file in the cache's snapshot folder.
 
     Raises:
         WeightsNotFoundError: if the repository, revision or file does not exist.
         HubUnavailableError: if the Hub cannot be reached (or offline mode is on) and the file
             is not in the cache; the message names the repo, revision and cache folder.
+        ChecksumMismatchError: if the cached bytes differ from the Hub's digest (the copy is
+            removed from the cache; the next call fetches it again).
     """
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub import errors as hub_errors
-
-    cache = hub_cache_dir()
+    cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
+    offline = local_files_only or is_offline()
+    cached = cached_file(cache, source.repo_id, source.revision, filename)
+    if cached is not None and (source.pinned or offline):
+        return _checked(cached, cache, verify)  # a pinned commit never changes: no network at all
     where = f"{source.repo_id}@{source.revision} (file {filename!r}, cache {cache})"
-    kwargs = dict(revision=source.revision, cache_dir=cache, endpoint=hub_endpoint(),
-                  library_name="zoo", library_version=__version__)
-    cached = _cached_pinned_file(source, filename, kwargs) if source.pinned else None
-    if cached is not None:
-        return cached
-    offline = is_offline() or not _endpoint_reachable(hub_endpoint())
-    try:
-        path = hf_hub_download(source.repo_id, filename, local_files_only=offline, **kwargs)
-    except hub_errors.RepositoryNotFoundError:
-        raise WeightsNotFoundError(
-            f"Hub repository {source.repo_id!r} not found at {hub_endpoint() or 'the default endpoint'}. "
-            "Check the name, and log in (`hf auth login`) if it is private."
-        ) from None
-    except hub_errors.RevisionNotFoundError:
-        raise WeightsNotFoundError(f"Revision {source.revision!r} not found in {source.repo_id!r}.") from None
-    except hub_errors.RemoteEntryNotFoundError:
-        raise WeightsNotFoundError(f"File {filename!r} not found in {source.repo_id}@{source.revision}.") from None
-    except (hub_errors.LocalEntryNotFoundError, OSError) as exc:
-        # LocalEntryNotFoundError: offline and not cached, or the connection failed. Any other
-        # OSError here is a network failure (requests/httpx errors derive from OSError).
-        mode = "offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE)" if is_offline() else (
-            f"the Hub at {hub_endpoint() or 'the default endpoint'} is unreachable")
+    if offline:
         raise HubUnavailableError(
-            f"Cannot get {where}: {mode} and the file is not in the cache. Run `zoo download` "
-            f"where the Hub is reachable, or point HF_ENDPOINT at a mirror. ({type(exc).__name__})"
-        ) from None
-    return Path(path)
+            f"Cannot get {where}: offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE) and the file is not in "
+            "the cache. Run `zoo download` where the Hub is reachable, or unset the offline switch."
+        )
+    from zoo.hub_errors import HubFailure, hub_failure
+
+    try:
+        meta = _metadata(source, filename, token)
+    except HubFailure as failure:
+        if cached is not None and failure.transient:
+            logger.warning("%s; using the cached copy of %s", failure.reason, where)
+            return _checked(cached, cache, verify)
+        raise failure.error(where) from None
+    commit = meta.commit_hash
+    path = cached_file(cache, source.repo_id, commit, filename)
+    if path is None:
+        try:
+            path = _download(source, filename, commit, cache, token)
+        except Exception as exc:
+            raise hub_failure(exc, source, filename, token).error(where) from None
+    write_ref(cache, source.repo_id, source.revision, commit)
+    expected = digest_of_etag(meta.etag)
+    if verify and expected is not None:
+        from zoo.weights import verify_file
+
+        verify_file(path, expected.value, algorithm=expected.algorithm, cache=cache, hint=HUB_HINT)
+        return path
+    return _checked(path, cache, verify)
 
 
-def _cached_pinned_file(source: HubSource, filename: str, kwargs: dict) -> Path | None:
-    """The cached copy of a file at a pinned commit, or None.
+def _checked(path: Path, cache: Path, verify: bool) -> Path:
+    """Verify a cached file against the digest its blob is named after, when there is one."""
+    digest = hub_digest(path, cache) if verify else None
+    if digest is not None:
+        from zoo.weights import verify_file
 
-    A pinned commit never changes, so a cached copy is final and the network is not asked at all.
+        verify_file(path, digest.value, algorithm=digest.algorithm, cache=cache, hint=HUB_HINT)
+    return path
+
+
+def _metadata(source: HubSource, filename: str, token: str | bool | None) -> Any:
+    """The Hub's metadata of one file (commit, ETag, size): one ``HEAD``, bounded, no retries.
+
+    Raises:
+        zoo.hub_errors.HubFailure: with the typed error to raise (or fall back from).
     """
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    from zoo.hub_errors import HubFailure, hub_failure
+
+    endpoint, timeout = hub_endpoint(), http_timeout()
+    url = hf_hub_url(source.repo_id, filename, revision=source.revision, endpoint=endpoint)
+    try:
+        meta = get_hf_file_metadata(
+            url, token=token, timeout=timeout, endpoint=endpoint,
+            library_name="zoo", library_version=__version__, retry_on_errors=False,
+        )
+    except Exception as exc:
+        raise hub_failure(exc, source, filename, token) from None
+    if not meta.commit_hash or not meta.etag:
+        raise HubFailure(
+            False, f"{endpoint_label(endpoint)} answered without a commit or ETag header (is HF_ENDPOINT a Hub?)"
+        )
+    return meta
+
+
+def _download(source: HubSource, filename: str, commit: str, cache: Path, token: str | bool | None) -> Path:
+    """Transfer a file at a resolved commit with the Hub client, into the standard cache."""
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
 
-    try:
-        return Path(hf_hub_download(source.repo_id, filename, local_files_only=True, **kwargs))
-    except LocalEntryNotFoundError:
-        return None
-
-
-def _endpoint_reachable(endpoint: str | None, timeout: float = 3.0) -> bool:
-    """A quick TCP connect to the endpoint.
-
-    The Hub client retries a refused connection for about 25 s before giving up; a user with no
-    network (or a test) deserves the answer at once.
-    """
-    import socket
-    from urllib.parse import urlsplit
-
-    from huggingface_hub import constants
-
-    parts = urlsplit(endpoint or constants.ENDPOINT)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    _, read = timeouts()
+    return Path(
+        hf_hub_download(
+            source.repo_id, filename, revision=commit, cache_dir=str(cache), endpoint=hub_endpoint(),
+            token=token, etag_timeout=read, library_name="zoo", library_version=__version__,
+        )
+    )

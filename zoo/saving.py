@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zoo._version import __version__
 from zoo.errors import ConfigError
 from zoo.modelcard import CardInfo, card_from_any, render_card
-from zoo.weights import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, save_weights
+from zoo.weights import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, save_weights, sha256_file
 
 #: Bumped when the layout of config.json changes; loaders migrate older layouts.
 SCHEMA_VERSION = 1
@@ -28,6 +28,9 @@ class SavedConfig(BaseModel):
     config: dict[str, Any]
     components: dict[str, str]
     card: CardInfo = CardInfo()
+    #: sha256 of model.safetensors at save time: a folder loaded without a catalog pin is checked
+    #: against it (absent in folders saved by zoo < 0.2, which load unverified).
+    weights_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
 def component_providers(model: Any) -> dict[str, str]:
@@ -85,6 +88,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         card=info,
     )
     save_weights(model, out / WEIGHTS_NAME)
+    saved.weights_sha256 = sha256_file(out / WEIGHTS_NAME)
     (out / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (out / CARD_NAME).write_text(card_text, encoding="utf-8")
     return out
@@ -107,24 +111,45 @@ def implements_predict(model: Any) -> bool:
     )
 
 
+#: A config.json larger than this is refused before it is read (they are a few kB).
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
 def read_saved_config(path: Path) -> SavedConfig:
     """Read and validate a ``config.json`` written by :func:`save`.
 
     Raises:
-        ConfigError: if the file is not JSON, misses fields, or has a newer schema.
+        ConfigError: if the file is missing, not a file, too large, not UTF-8 JSON, misses fields,
+            has a field of the wrong type (``schema_version: "abc"``) or has a newer schema. The
+            message names the file and each wrong field.
     """
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"Cannot read {path} as a zoo config.json: {exc}") from None
+    raw = _read_json(path)
     if not isinstance(raw, dict) or "model" not in raw:
         raise ConfigError(f"{path} is not a zoo config.json (no 'model' key); was it saved with zoo.save?")
-    if int(raw.get("schema_version", 0)) > SCHEMA_VERSION:
+    version = raw.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ConfigError(
-            f"{path} has schema_version {raw['schema_version']}, newer than this zoo ({SCHEMA_VERSION}); "
-            "upgrade zoo."
+            f"{path}: schema_version must be a positive integer (this zoo writes {SCHEMA_VERSION}), got {version!r}."
+        )
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path} has schema_version {version}, newer than this zoo ({SCHEMA_VERSION}); upgrade zoo."
         )
     try:
         return SavedConfig.model_validate(raw)
-    except Exception as exc:
-        raise ConfigError(f"Invalid zoo config.json {path}: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()[:8])
+        raise ConfigError(f"Invalid zoo config.json {path}: {problems}.") from None
+
+
+def _read_json(path: Path) -> object:
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path} is {size} bytes, too large for a zoo config.json (at most {MAX_CONFIG_BYTES}).")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ConfigError:
+        raise
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"Cannot read {path} as a zoo config.json: {reason}") from None

@@ -78,9 +78,12 @@ def _zoo(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_the_real_cli_prints_no_traceback_and_zoo_debug_does(sandbox) -> None:
-    done = _zoo("list", "--kind", "bogus")
+    done = _zoo("download", "hf-hub:not a repo")
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
-    assert "Unknown kind 'bogus'" in done.stderr
-    debug = _zoo("list", "--kind", "bogus", ZOO_DEBUG="1")
+    assert done.stderr.startswith("error: Bad Hub repository 'not a repo'")
+    debug = _zoo("download", "hf-hub:not a repo", ZOO_DEBUG="1")
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+    assert "SourceError" in debug.stderr
+    usage = _zoo("list", "--kind", "bogus")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr and "bogus" in usage.stderr
