@@ -43,25 +43,55 @@ class Component(nn.Module):
 
 
 class Encoder(Component):
-    """Maps raw inputs (images, point clouds, frames) to features. ``out_channels`` is public."""
+    """Maps raw inputs (images, point clouds, frames) to features.
+
+    Contract (what assembling models read, checked by ``zoo.testing.check_component``):
+
+    - ``out_channels``: set in ``__init__``. An ``int`` when ``forward`` returns one feature tensor
+      whose channel axis (dim 1, or the last dim for token sequences) has that width, e.g.
+      ``[B, out_channels]`` or ``[B, out_channels, H, W]``; a ``list[int]`` when it returns one
+      feature map per scale (``out_channels[i]`` is the width of map ``i``).
+    """
 
     kind: ClassVar[str] = "encoder"
+    out_channels: int | list[int]
 
 
 class Expert(Component):
-    """Produces a fixed number of tokens ``[B, tokens, dim]`` from one view of the input."""
+    """Produces a fixed number of tokens from one view of the input.
+
+    Contract (what assembling models read, checked by ``zoo.testing.check_component``):
+
+    - ``tokens``: how many tokens ``forward`` returns (an ``int``, an attribute or a property);
+    - ``out_dim``: the width of each token (an ``int``);
+    - ``forward(...)`` returns ``[B, tokens, out_dim]``.
+
+    A model sizes its projectors from ``out_dim`` and its prompt placeholders from ``tokens``, so
+    an expert from another distribution fits any slot whose view it can read.
+    """
 
     kind: ClassVar[str] = "expert"
+    tokens: int
+    out_dim: int
 
 
 class Memory(Component):
-    """A learned memory read by attention (e.g. L2HCount's dual-density memory)."""
+    """A learned memory read by attention (e.g. L2HCount's dual-density memory).
+
+    Contract (checked by ``zoo.testing.check_component``): ``forward(features, ...)`` returns the
+    refined features with the shape of ``features`` (its first input), alone or as the first
+    element of a tuple (a ``NamedTuple`` may add gate logits, attention...).
+    """
 
     kind: ClassVar[str] = "memory"
 
 
 class Head(Component):
-    """Maps features to the task's output (density map, logits, prototypes...)."""
+    """Maps features to the task's output (density map, logits, prototypes...).
+
+    Its input width is a config field the assembling model imposes through
+    :func:`build_part` (``in_channels=...``), so a mismatch is a config error at build time.
+    """
 
     kind: ClassVar[str] = "head"
 
@@ -122,17 +152,6 @@ class Model(Component):
         :meth:`predict_step` returned for it; ``stem`` is unique per input. Default: no picture.
         """
         return []
-
-    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
-        """Predict on files named on the command line (``zoo predict NAME INPUT...``).
-
-        Returns a JSON-serialisable dict of results (and paths of any files written to
-        ``output_dir``).
-
-        Raises:
-            NotImplementedError: if the model has no file-level prediction.
-        """
-        raise NotImplementedError(f"{type(self).__name__} does not implement predict_files()")
 
 
 class Dataset(TorchDataset):

@@ -23,6 +23,7 @@ class LbpTopExpert(zoo.Expert):
     def __init__(self, config: LbpTopConfig | None = None) -> None:
         super().__init__(config)
         self.proj = nn.Linear(self.config.in_features, self.config.dim * self.config.tokens)
+        self.tokens, self.out_dim = self.config.tokens, self.config.dim  # the zoo.Expert contract
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         codes = torch.sigmoid(self.config.sharpness * (torch.roll(x, 1, dims=-1) - x))

@@ -23,6 +23,7 @@ class MeanExpert(zoo.Expert):
     def __init__(self, config: MeanExpertConfig | None = None) -> None:
         super().__init__(config)
         self.proj = nn.Linear(self.config.in_features, self.config.dim * self.config.tokens)
+        self.tokens, self.out_dim = self.config.tokens, self.config.dim  # the zoo.Expert contract
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(x).view(x.shape[0], self.config.tokens, self.config.dim)
