@@ -6,7 +6,7 @@ dataset class and never copies data.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,28 +24,46 @@ class Fold:
     test: list[int]
 
 
-def loso_splits(subjects: Sequence[Hashable]) -> list[Fold]:
+def loso_splits(subjects: Sequence[Hashable], only: Iterable[Hashable] | None = None) -> list[Fold]:
     """Leave-one-subject-out folds, one per distinct subject, in natural subject order.
 
     Args:
         subjects: the subject of each sample (``subjects[i]`` is sample ``i``'s subject).
+        only: keep only the folds that test these subjects (a documented subset, e.g. a recipe's
+            ``protocol.test_subjects``); ``None`` keeps every fold. A subject matches by value or by
+            its text, so ``7`` and ``"7"`` name the same subject (command-line values are text).
 
     Returns:
-        Folds whose test sets partition the samples and whose train sets never hold the test
-        subject.
+        Folds whose test sets partition the samples (of the kept subjects) and whose train sets
+        hold every other sample, never the test subject's.
 
     Raises:
-        InputError: if there are fewer than two subjects (no training data would be left).
+        InputError: if there are fewer than two subjects (no training data would be left), or
+            ``only`` names a subject the data does not have (the message lists those it has).
     """
     distinct = sorted(set(subjects), key=lambda s: natural_key(str(s)))
     if len(distinct) < 2:
         raise InputError(f"LOSO needs at least two subjects; got {distinct}.")
+    if only is not None:
+        distinct = _only(distinct, list(only))
     folds = []
     for subject in distinct:
         test = [i for i, s in enumerate(subjects) if s == subject]
         train = [i for i, s in enumerate(subjects) if s != subject]
         folds.append(Fold(subject, train, test))
     return folds
+
+
+def _only(distinct: list[Hashable], wanted: list[Hashable]) -> list[Hashable]:
+    by_text = {str(s): s for s in distinct}
+    unknown = [w for w in wanted if w not in distinct and str(w) not in by_text]
+    if unknown:
+        raise InputError(
+            f"Unknown test subject(s) {', '.join(map(str, unknown))}: the data has {len(distinct)} subjects "
+            f"({', '.join(map(str, distinct))})."
+        )
+    keep = {by_text[str(w)] if w not in distinct else w for w in wanted}
+    return [s for s in distinct if s in keep]
 
 
 def class_incremental_tasks(
