@@ -86,7 +86,7 @@ def test_a_registry_toml_entry_overrides_the_plugin_entry_of_the_same_name(write
     write_registry('[models."toy-fusion-lbp"]\nmodel = "model/toy-fusion"\nstatus = "recipe"\nsummary = "mine"\n')
     entry = get_catalog().get("toy-fusion-lbp")
     assert entry.summary == "mine" and entry.provider.endswith("registry.toml")
-    assert entry.overrides == "zoo-thirdparty-lbp"
+    assert entry.overrides == "zoo-thirdparty-lbp" and zoo.info("toy-fusion-lbp")["overrides"] == "zoo-thirdparty-lbp"
     assert zoo.list("toy-fusion-lbp") == ["toy-fusion-lbp"]
 
 
@@ -99,11 +99,26 @@ def test_a_later_registry_file_overrides_an_earlier_one(tmp_path: Path, monkeypa
     assert get_catalog().get("toy-x").overrides == str(first)
 
 
-def test_the_repository_registry_toml_validates() -> None:
+def test_the_shipped_registry_toml_adds_nothing_and_its_example_of_every_field_validates(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    for entry in read_registry_toml(root / "registry.toml"):
-        assert isinstance(entry, CatalogEntry)
-        assert entry.status == "recipe" or entry.files
+    shipped = (root / "registry.toml").read_text(encoding="utf-8")
+    assert read_catalog_toml(root / "registry.toml").entries == []
+    assert "OVERRIDES plugin entries" in shipped.splitlines()[0]
+    digest = _metrics_json(tmp_path / "checkpoints" / "l2hcount-sha", _ROWS)
+    lines = shipped.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# [models."))
+    example = "\n".join(line.removeprefix("#").removeprefix(" ") for line in lines[start:])
+    example = example.replace("<name>", "my-l2hcount").replace(
+        '"metrics.json" = "sha256:<64 hex>"', f'"metrics.json" = "sha256:{digest}"'
+    ).replace("<64 hex>", "ab" * 32)
+    part = read_catalog_toml(_toml(example, tmp_path))
+    (entry,) = part.entries
+    assert entry.status == "published" and entry.metrics[0].measured_on == _ROWS[0]["measured_on"]
+    assert [a.ref for a in part.ablations] == ["registry:my-l2hcount"]
+    internal = {"name", "base_dir", "provider", "overrides"}
+    documented = {field for field in CatalogEntry.model_fields if field not in internal}
+    shown = {f for f in documented if f"\n{f} = " in example or f"\n# {f} = " in example or f'.{f}]' in example}
+    assert documented - shown == set()
 
 
 def _metrics_json(folder: Path, rows: list[dict]) -> str:

@@ -69,6 +69,7 @@ def describe_checkpoint(entry: CatalogEntry) -> dict[str, Any]:
         "summary": entry.summary,
         "tags": entry.tags,
         "provider": entry.provider,
+        "overrides": entry.overrides,  # the provider of the entry a registry.toml entry replaced
     }
 
 
