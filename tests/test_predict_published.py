@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-import zoo
 from zoo.catalog import get_catalog
 from zoo.plugins import get_host
+from zoo.predicting import implements_predict
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "predict.schema.json").read_text())
 
@@ -27,8 +27,7 @@ def _published() -> list[str]:
 
 
 def _implements_predict_api(model_name: str) -> bool:
-    cls = get_host().registry.resolve(model_name).load_class()
-    return cls.processor is not zoo.Model.processor and cls.predict_step is not zoo.Model.predict_step
+    return implements_predict(get_host().registry.resolve(model_name).load_class())
 
 
 @pytest.mark.parametrize("name", _published())

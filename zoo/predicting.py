@@ -135,6 +135,18 @@ def prepare_model(name_or_model: Any, *, device: str | None = None, dtype: Any =
     return model.eval()
 
 
+def implements_predict(model_or_class: Any) -> bool:
+    """True if a zoo model (class or instance) declares its task and overrides ``processor()``
+    and ``predict_step()``, so that :func:`predict` can run it."""
+    from zoo.components import Model
+
+    cls = model_or_class if isinstance(model_or_class, type) else type(model_or_class)
+    return (
+        issubclass(cls, Model) and bool(getattr(cls, "task", None))
+        and cls.processor is not Model.processor and cls.predict_step is not Model.predict_step
+    )
+
+
 def processor_of(model: Any) -> Processor:
     """The model's processor, or a typed error naming what the model lacks.
 

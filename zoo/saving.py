@@ -101,14 +101,10 @@ def card_with_model_facts(info: CardInfo, model: Any) -> CardInfo:
 
 
 def implements_predict(model: Any) -> bool:
-    """True if the model overrides ``processor()`` and ``predict_step()`` (so ``zoo.predict`` runs it)."""
-    from zoo.components import Model
+    """True if ``zoo.predict`` can run the model (see :func:`zoo.predicting.implements_predict`)."""
+    from zoo.predicting import implements_predict as implements
 
-    cls = type(model)
-    return (
-        isinstance(model, Model) and bool(getattr(model, "task", None))
-        and cls.processor is not Model.processor and cls.predict_step is not Model.predict_step
-    )
+    return implements(model)
 
 
 #: A config.json larger than this is refused before it is read (they are a few kB).

@@ -89,4 +89,19 @@ def predict(
         _echo_lines(document)
 
 
-COMMANDS = (predict,)
+@click.command("serve")
+@click.argument("names", nargs=-1)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes it to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
+@click.option("--preview/--no-preview", default=True, help="Open on the first checkpoint's example prediction.")
+def serve(names: tuple[str, ...], host: str, port: int, preview: bool) -> None:
+    """A local web demo: choose a published checkpoint (NAMES, default all), upload an input or take
+    its example, and see the prediction, its picture and the JSON (needs the `serve` extra)."""
+    from zoo.serving import serve as run_server
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(f"warning: serving on {host}: anyone who can reach this machine can use the demo.", err=True)
+    run_server(list(names) or None, host=host, port=port, preview=preview)
+
+
+COMMANDS = (predict, serve)
