@@ -22,7 +22,8 @@ Groups (see docs/architecture.md, "The plugin SDK"):
 - pretrained backbones: ``create_timm_model``, ``PretrainedWeights``
 - prediction: ``Processor``, ``Prediction``
 - engine: ``Trainer``, ``TrainConfig``, ``seed_everything``, ``Recipe``, ``run_holdout``,
-  ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``
+  ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``, ``ablation_metric_records``,
+  ``ablation_markdown``
 - metrics: ``CountingAccumulator``, ``MERAccumulator``, ``ClassificationAccumulator``,
   ``cil_metrics``, ``get_accumulator``, ``register_metric``, ``MetricWarning``
 - protocols: ``loso_splits``, ``Fold``, ``class_incremental_tasks``, ``density_split``
@@ -88,6 +89,8 @@ _EXPORTS: dict[str, str] = {
     "run_loso": "zoo.engine.runner:run_loso",
     "run_recipe": "zoo.engine.runner:run_recipe",
     "run_ablation": "zoo.ablation:run_spec",
+    "ablation_metric_records": "zoo.ablation:metric_records",
+    "ablation_markdown": "zoo.ablation:markdown_table",
     "load_latest_checkpoint": "zoo.engine.checkpointing:load_latest_checkpoint",
     # metrics
     "CountingAccumulator": "zoo.metrics:CountingAccumulator",

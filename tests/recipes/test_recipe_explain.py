@@ -35,7 +35,8 @@ def test_explain_json_resolves_every_default_through_the_config_classes(entry, z
         "b": {"name": "expert/toy-mean", "config": {"in_features": 8, "dim": 16, "tokens": 2}},
     }
     assert explained["model"]["head"] == {"name": "head/toy-linear", "config": {"in_features": 16, "classes": 3}}
-    assert explained["dataset"] == {"name": "dataset/toy-blobs", "config": {"root": "", "split": "train", "augment": False}}
+    assert explained["dataset"] == {"name": "dataset/toy-blobs",
+                                    "config": {"root": "", "split": "train", "augment": False, "delay": 0.0}}
     assert explained["eval_dataset"]["config"]["split"] == "test"
     assert explained["train"] == {**TrainConfig().model_dump(mode="json"), "epochs": 7, "lr": 0.01,
                                   "out_dir": "runs/blobs-explained"}

@@ -101,7 +101,8 @@ def plot(run_dir: str, out_dir: str | None) -> None:
         click.echo(str(path))
 
 
-from zoo.cli.recipe_commands import recipe  # noqa: E402  (a command group of its own module)
+from zoo.cli.ablate_commands import ablate  # noqa: E402  (command groups of their own modules)
+from zoo.cli.recipe_commands import recipe  # noqa: E402
 
 # `zoo predict` lives in zoo/cli/predict_commands.py
-COMMANDS = (train, eval_, plot, recipe)
+COMMANDS = (train, eval_, plot, recipe, ablate)

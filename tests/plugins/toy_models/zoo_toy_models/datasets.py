@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,7 @@ class ToyBlobsConfig(zoo.ComponentConfig):
     root: str = ""
     split: Literal["train", "test"] = "train"
     augment: bool = False  # adds per-item noise seeded by the index (deterministic across runs)
+    delay: float = 0.0  # seconds slept per item read: lets kill/resume tests catch a run half-way
 
 
 class ToyBlobs(zoo.Dataset):
@@ -37,6 +39,8 @@ class ToyBlobs(zoo.Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.x[index]
+        if self.config.delay:
+            time.sleep(self.config.delay)
         if self.config.augment:
             x = x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(index))
         return x, self.y[index]
