@@ -177,6 +177,11 @@ def display_path(path: str | Path) -> str:
     return relative.as_posix() or "."
 
 
+def display_ref(ref: str) -> str:
+    """A recipe reference as a card shows it: a catalog name as is, a file path by :func:`display_path`."""
+    return display_path(ref) if ref.endswith(".toml") or Path(ref).is_file() else ref
+
+
 def code_version(distributions: list[str] | tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """The version of the zoo core and of each named distribution, with its git commit if any.
 

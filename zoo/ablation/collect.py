@@ -20,6 +20,7 @@ from typing import Any
 from zoo.ablation.run import PLAN_FILE
 from zoo.ablation.spec import REFERENCE
 from zoo.errors import InputError
+from zoo.provenance import display_ref
 
 STD_NOTE = "sample standard deviation over seeds (n - 1); none for a single seed"
 
@@ -164,7 +165,7 @@ def collect_plan(out: str | Path) -> dict[str, Any]:
     out = Path(out)
     plan, runs, missing = runs_of_plan(out)
     spec = plan["spec"]
-    return build_table(runs, name=spec["name"], recipe=spec["recipe"], summary=spec.get("summary", ""),
+    return build_table(runs, name=spec["name"], recipe=display_ref(spec["recipe"]), summary=spec.get("summary", ""),
                        order=list(spec["variants"]), metric_names=spec.get("metrics"), missing=missing, base=out)
 
 
@@ -192,7 +193,7 @@ def collect_dirs(folders: list[str | Path], base: str | Path) -> dict[str, Any]:
             found = runs_under(folder)
         runs += found
     name = ", ".join(dict.fromkeys(s["name"] for s in specs)) or "collected runs"
-    recipe = ", ".join(dict.fromkeys(str(r.record.get("arguments", {}).get("recipe")) for r in runs))
+    recipe = ", ".join(dict.fromkeys(display_ref(str(r.record.get("arguments", {}).get("recipe"))) for r in runs))
     metric_names = specs[0].get("metrics") if specs else None
     summary = specs[0].get("summary", "") if specs else ""
     return build_table(runs, name=name, recipe=recipe, summary=summary, order=order, metric_names=metric_names,

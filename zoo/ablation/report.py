@@ -60,7 +60,7 @@ def bar_chart(table: dict[str, Any], path: Path) -> Path:
 
     metrics = table["metrics"] or ["(none)"]
     names = [row["name"] for row in table["variants"]]
-    figure, axes = plt.subplots(1, len(metrics), figsize=(max(4.0, 0.9 * len(names)) * len(metrics), 4.2),
+    figure, axes = plt.subplots(1, len(metrics), figsize=(max(5.0, 0.9 * len(names)) * len(metrics), 4.6),
                                 squeeze=False)
     for axis, metric in zip(axes[0], metrics):
         stats = [row["metrics"].get(metric) for row in table["variants"]]
@@ -73,7 +73,7 @@ def bar_chart(table: dict[str, Any], path: Path) -> Path:
         axis.grid(axis="y", alpha=0.3)
     seeds = len(table["seeds"])
     synthetic = " (SYNTHETIC data)" if table["synthetic"] else ""
-    figure.suptitle(f"{table['ablation']}{synthetic}: mean ± std over {seeds} seed{'s' if seeds != 1 else ''}",
+    figure.suptitle(f"{table['ablation']}{synthetic}\nmean ± std over {seeds} seed{'s' if seeds != 1 else ''}",
                     fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

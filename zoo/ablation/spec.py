@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zoo.errors import ConfigError, InputError
+from zoo.provenance import display_path
 
 #: The name of the variant that is the recipe as written (``zoo ablate RECIPE --swap ...``).
 REFERENCE = "reference"
@@ -130,7 +131,8 @@ def load_spec(ref: str) -> AblationSpec:
             raise InputError(f"Cannot read ablation specs from {path}: {exc}") from None
         if name not in tables:
             raise InputError(f"{path} has no [ablations.{name}] table; it has: {', '.join(tables) or 'none'}.")
-        return validate_spec({"name": ref, **_with_base(tables[name], path.parent)}, ref)
+        shown = f"{display_path(path)}:{name}"  # the name goes into tables and cards: no absolute path
+        return validate_spec({"name": shown, **_with_base(tables[name], path.parent)}, shown)
     from zoo.catalog import catalog_ablation
 
     found = catalog_ablation(ref)

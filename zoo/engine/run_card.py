@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.engine.recipe import DatasetSpec, Recipe
-from zoo.provenance import SyntheticMarker, code_version, dataset_fingerprint, display_path, machine
+from zoo.provenance import SyntheticMarker, code_version, dataset_fingerprint, display_path, display_ref, machine
 
 #: The name of the run record whose presence marks a finished run.
 SUMMARY_FILE = "summary.json"
@@ -109,11 +109,6 @@ def run_provenance(
         "machine": machine(device),
         "train_seconds": round(seconds, 1),
     }
-
-
-def display_ref(ref: str) -> str:
-    """A recipe reference as a card shows it (a file path is shown relative or by name)."""
-    return display_path(ref) if ref.endswith(".toml") or Path(ref).is_file() else ref
 
 
 def metric_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
