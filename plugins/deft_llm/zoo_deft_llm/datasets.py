@@ -108,7 +108,8 @@ class UniMERDataset(zoo.Dataset):
             from zoo_deft_llm.preprocess import prepare_clip, read_frame, to_views
 
             prepared = prepare_clip(read_frame(record["onset_path"]), read_frame(record["apex_path"]),
-                                    record.get("crop_size", 128), record.get("flow_method", "tvl1"))
+                                    record.get("crop_size", 128), record.get("flow_method", "tvl1"),
+                                    landmarks=record.get("landmarks", "none"))
             self._cache[record["id"]] = to_views(prepared, self.config.image_size)
         return self._cache[record["id"]]
 
@@ -126,6 +127,12 @@ class UniMERDataset(zoo.Dataset):
 
     def collate(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         batch: dict[str, Any] = {key: torch.stack([item[key] for item in items]) for key in ("onset", "apex", "flow", "aus")}
+        if any("regions" in item for item in items):  # landmark regions; a clip dlib missed keeps the fixed boxes
+            from zoo_deft_llm.facs import load_table
+
+            table = load_table()
+            fixed = torch.tensor([table.regions[name] for name in table.region_list], dtype=torch.float32)
+            batch["regions"] = torch.stack([item.get("regions", fixed) for item in items])
         batch["label"] = torch.tensor([item["label"] for item in items], dtype=torch.long)
         for key in ("instruction", "answer", "subject"):
             batch[key] = [item[key] for item in items]

@@ -160,16 +160,22 @@ class MotionSemanticsExpert(zoo.Expert):
     def tokens(self) -> int:
         return len(self.region_names)
 
-    def region_features(self, flow: torch.Tensor) -> torch.Tensor:
-        """Per-region pooled relative flow ``[B, R, 2·cells² + 3]`` (grid, mean magnitude, mean vector)."""
+    def region_features(self, flow: torch.Tensor, regions: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-region pooled relative flow ``[B, R, 2·cells² + 3]`` (grid, mean magnitude, mean vector).
+
+        ``regions`` ``[B, R, 4]`` are per-clip boxes (fractions of the crop, e.g. anchored on the
+        face's landmarks, in the table's region order); default: the table's fixed boxes.
+        """
         from torchvision.ops import roi_align
 
         batch, _, height, width = flow.shape
         reference = flow.flatten(2).median(dim=2).values[:, :, None, None]
         relative = flow - reference
         scale = torch.tensor([width, height, width, height], dtype=flow.dtype, device=flow.device)
-        boxes = self.boxes.to(flow.dtype) * scale
-        rois = [boxes] * batch
+        if regions is not None:
+            rois = list(regions.to(flow.dtype) * scale)
+        else:
+            rois = [self.boxes.to(flow.dtype) * scale] * batch
         cells = self.config.cells
         grid = roi_align(relative, rois, output_size=cells, aligned=True)  # [B·R, 2, c, c]
         grid = grid.view(batch, len(self.region_names), 2 * cells * cells)
@@ -178,7 +184,7 @@ class MotionSemanticsExpert(zoo.Expert):
         return torch.cat([grid, magnitude, mean], dim=-1)
 
     def forward(self, views: Views) -> torch.Tensor:
-        return self.embed(self.region_features(views["flow"])) + self.region_embedding
+        return self.embed(self.region_features(views["flow"], views.get("regions"))) + self.region_embedding
 
     def au_logits(self, tokens: torch.Tensor) -> torch.Tensor | None:
         """Multi-label AU logits ``[B, num_aus]`` from the region tokens (None without an AU head)."""

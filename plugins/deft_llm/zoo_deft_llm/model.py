@@ -57,6 +57,7 @@ class DeftLLMConfig(zoo.ComponentConfig):
     image_size: int = 64
     crop_size: int = 128
     flow_method: str = "tvl1"
+    landmarks: str = "none"  # face alignment + regions: "none" (Haar, fixed boxes) | "dlib" (68 landmarks) | "auto"
     instruction: str = TEMPLATES["cer"][0]
     score_generation: bool = True
 

@@ -21,7 +21,7 @@ def predict_clip(model, inputs: list[str], output_dir: str | None = None) -> dic
     if len(inputs) != 2:
         raise InputError(f"DEFT-LLM predicts from two frames, ONSET and APEX; got {len(inputs)} input(s): {inputs}.")
     onset, apex = (read_frame(p) for p in inputs)
-    prepared = prepare_clip(onset, apex, model.config.crop_size, model.config.flow_method)
+    prepared = prepare_clip(onset, apex, model.config.crop_size, model.config.flow_method, landmarks=model.config.landmarks)
     views = {k: v[None] for k, v in to_views(prepared, model.config.image_size).items()}
     model.eval()
     result = model.predict_batch(views, generate=True)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from zoo_deft_llm.facs import FacsTable, load_table, parse_aus
 from zoo_deft_llm.preprocess import PreparedClip, prepare_clip, read_frame
-from zoo_deft_llm.regions import measure_regions
+from zoo_deft_llm.regions import landmark_boxes, measure_regions
 from zoo_deft_llm.unimer.constraint import ConstraintResult, Thresholds, apply_dual_constraint
 from zoo_deft_llm.unimer.templates import TEMPLATES, format_answer, reasoning_for
 
@@ -30,12 +30,19 @@ class ClipLike(Protocol):
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """How clips are measured: crop size, flow method, thresholds of the dual constraint."""
+    """How clips are measured: crop size, flow method, face landmarks, thresholds of the dual constraint.
+
+    ``landmarks``: ``"dlib"`` aligns on 68 landmarks and measures landmark-anchored regions
+    (``landmark_regions.json``); ``"none"`` uses Haar cascades and the FACS table's fixed boxes;
+    ``"auto"`` is dlib where installed. A clip where dlib finds no face falls back to Haar and
+    fixed boxes; each record says what was used (``alignment``, ``regions_from``).
+    """
 
     size: int = 128
     flow_method: str = "tvl1"
     thresholds: Thresholds = Thresholds()
     facs_table: str | None = None
+    landmarks: str = "none"
 
 
 def caption(result: ConstraintResult) -> str:
@@ -69,8 +76,11 @@ def build_record(clip: ClipLike, options: BuildOptions, table: FacsTable | None 
         InputError: if a frame cannot be read.
     """
     table = table or load_table(options.facs_table)
-    prepared = prepare_clip(read_frame(clip.onset_path), read_frame(clip.apex_path), options.size, options.flow_method)
-    motions, noise = measure_regions(prepared.flow, table)
+    prepared = prepare_clip(read_frame(clip.onset_path), read_frame(clip.apex_path), options.size, options.flow_method,
+                            landmarks=options.landmarks)
+    points = prepared.alignment.landmarks
+    boxes = landmark_boxes(points, options.size, table.region_list) if points is not None else None
+    motions, noise = measure_regions(prepared.flow, table, boxes)
     labels = parse_aus(clip.aus) if clip.aus is not None else None
     result = apply_dual_constraint(labels, motions, noise, table, options.thresholds)
     record_id = f"{clip.dataset}/{clip.subject}/{clip.clip}"
@@ -79,6 +89,9 @@ def build_record(clip: ClipLike, options: BuildOptions, table: FacsTable | None 
         "onset_path": str(clip.onset_path), "apex_path": str(clip.apex_path),
         "emotion": clip.emotion, "aus_labelled": clip.aus,
         "alignment": prepared.alignment.method, "flow_method": options.flow_method, "crop_size": options.size,
+        "landmarks": options.landmarks, "regions_from": "landmarks" if boxes else "fixed boxes",
+        **({"region_boxes": {k: [round(v, 4) for v in b] for k, b in boxes.items()},
+            "landmarks_68": points.round(2).tolist()} if boxes else {}),
         "noise_px": round(noise, 4),
         "regions": {name: [round(m.dx, 4), round(m.dy, 4)] for name, m in motions.items()},
         "kept": result.kept, "rejected": result.rejected, "caption": caption(result),

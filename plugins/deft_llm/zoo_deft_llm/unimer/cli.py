@@ -28,13 +28,15 @@ def unimer() -> None:
 @click.option("--show", "show_dir", type=click.Path(file_okay=False), default=None, help="write a PNG per clip here")
 @click.option("--flow", "flow_method", default="tvl1", type=click.Choice(["tvl1", "tvl1-full", "dis", "farneback"]))
 @click.option("--size", default=128, show_default=True, help="aligned crop size (pixels)")
+@click.option("--landmarks", default="none", show_default=True, type=click.Choice(["none", "dlib", "auto"]),
+              help="dlib: align on 68 landmarks and measure landmark-anchored regions (research-use model); none: Haar + fixed boxes")
 @click.option("--workers", default=1, show_default=True, help="processes (flow is per clip, independent)")
 @click.option("--limit", default=None, type=int, help="only the first N clips")
 @click.option("--min-px", default=0.2, show_default=True, help="dual constraint: least region motion (crop pixels)")
 @click.option("--noise-factor", default=2.0, show_default=True, help="dual constraint: least motion as a multiple of the face's noise")
 @click.option("--min-cosine", default=0.5, show_default=True, help="dual constraint: least cosine to the FACS direction")
-def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, workers: int,
-          limit: int | None, min_px: float, noise_factor: float, min_cosine: float) -> None:
+def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, landmarks: str,
+          workers: int, limit: int | None, min_px: float, noise_factor: float, min_cosine: float) -> None:
     """Write one Uni-MER record per labelled clip of DATASET under ROOT."""
     from zoo_deft_llm.facs import load_table
     from zoo_deft_llm.sources import list_clips
@@ -44,7 +46,7 @@ def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_met
 
     clips = list_clips(dataset, root)[:limit]
     thresholds = Thresholds(min_pixels=min_px, noise_factor=noise_factor, min_cosine=min_cosine)
-    options = BuildOptions(size=size, flow_method=flow_method, thresholds=thresholds)
+    options = BuildOptions(size=size, flow_method=flow_method, thresholds=thresholds, landmarks=landmarks)
     table = load_table()
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -70,3 +72,15 @@ def _records(clips, options, workers: int):
 
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         yield from pool.imap(_build_one, [(clip, options) for clip in clips], chunksize=4)
+
+
+@unimer.command("score")
+@click.option("--unimer", "unimer_path", required=True, type=click.Path(dir_okay=False), help="a Uni-MER JSONL of a synthetic set")
+@click.option("--planted", required=True, type=click.Path(), help="its planted_motion.json (or the synthetic set's folder)")
+def score(unimer_path: str, planted: str) -> None:
+    """Precision/recall of the AUs the dual constraint kept, against the motion planted in SYNTHETIC clips."""
+    from zoo_deft_llm.datasets import read_unimer
+    from zoo_deft_llm.unimer.score import read_planted, score_records
+
+    result = score_records(read_unimer(unimer_path), read_planted(planted))
+    click.echo(json.dumps(result, indent=1))

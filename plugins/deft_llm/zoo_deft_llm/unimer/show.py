@@ -9,6 +9,7 @@ import numpy as np
 
 from zoo_deft_llm.facs import FacsTable, parse_aus
 from zoo_deft_llm.preprocess import PreparedClip
+from zoo_deft_llm.regions import landmark_boxes
 from zoo_deft_llm.unimer.constraint import ConstraintResult
 
 KEPT, REJECTED, OTHER = (60, 200, 60), (40, 40, 230), (150, 150, 150)  # BGR
@@ -41,7 +42,7 @@ def region_colours(result: ConstraintResult, aus: str | None, table: FacsTable) 
 
 
 def render(prepared: PreparedClip, result: ConstraintResult, aus: str | None, table: FacsTable, title: str) -> np.ndarray:
-    """The figure as a BGR image: onset crop with flow arrows and region boxes | flow colouring | text."""
+    """The figure as a BGR image: onset crop with flow arrows, region boxes (and landmarks) | flow colouring | text."""
     size = prepared.flow.shape[0]
     big = size * SCALE
     left = cv2.resize(prepared.onset, (big, big), interpolation=cv2.INTER_NEAREST)
@@ -52,8 +53,12 @@ def render(prepared: PreparedClip, result: ConstraintResult, aus: str | None, ta
             dx, dy = prepared.flow[y, x]
             start = (x * SCALE, y * SCALE)
             cv2.arrowedLine(left, start, (int(start[0] + gain * dx), int(start[1] + gain * dy)), (0, 255, 255), 1, tipLength=0.3)
+    points = prepared.alignment.landmarks
+    boxes = landmark_boxes(points, size, table.region_list) if points is not None else table.regions
+    for x, y in (points if points is not None else []):
+        cv2.circle(left, (int(x * SCALE), int(y * SCALE)), 2, (255, 0, 255), -1)
     for name, colour in region_colours(result, aus, table).items():
-        x0, y0, x1, y1 = (np.array(table.regions[name]) * big).astype(int)
+        x0, y0, x1, y1 = (np.array(boxes[name]) * big).astype(int)
         cv2.rectangle(left, (x0, y0), (x1, y1), colour, 2 if colour != OTHER else 1)
     right = cv2.resize(flow_to_bgr(prepared.flow), (big, big), interpolation=cv2.INTER_NEAREST)
     lines = [title] + [f"kept: {k['statement']}" for k in result.kept] + [f"rejected {r['au']}: {r['reason']}" for r in result.rejected]
