@@ -65,7 +65,8 @@ def test_runner_is_called_with_its_stages_and_its_model_is_published(toys, run, 
     assert not all(torch.equal(first[f"model.{k}"], v.cpu()) for k, v in published.items())
     card = json.loads((out / "publish" / "config.json").read_text())["card"]
     assert card["metrics"][0] == {"name": "accuracy", "value": pytest.approx(summary["eval"]["accuracy"]),
-                                  "measured_on": "toy eval blobs", "setting": "holdout, then fine-tuned at lr 0.2"}
+                                  "measured_on": "toy eval blobs", "setting": "holdout, then fine-tuned at lr 0.2",
+                                  "std": None, "n": None}  # std, n: only for means over seeds
     resolved = json.loads((out / "recipe.json").read_text())
     assert resolved["runner"] == "toys:two_stage_runner" and resolved["stages"] == {"finetune": {"lr": 0.2}}
 

@@ -127,6 +127,9 @@ def test_loso_and_a_plugin_runner_s_own_words_are_labelled_synthetic(world, zoo_
         "seed 0): dataset/toy-blobs (split=train) at …/synth"
     )
 
+    code, output = zoo_cli("train", "blobs-real-a", "--data", synth, "--out", tmp_path / "bad", "protocol.test_subjects=['s9']")
+    assert code == 1 and "Unknown test subject(s) s9: the data has 4 subjects (s0, s1, s2, s3)" in output
+
     write_registry(ENTRY % ', runner = "recipe_toys:worded_runner"')
     code, output = zoo_cli("train", "blobs-real-a", "--data", synth, "--out", tmp_path / "runner", "--json",
                            "train.epochs=1")

@@ -67,14 +67,7 @@ def _folds(recipe: Recipe, dataset: Any) -> list[Any]:
             f"{recipe.dataset.name} has no `subjects` property (the subject of each item), which the "
             "loso protocol needs. Use protocol.kind=holdout with an eval_dataset instead."
         )
-    folds = loso_splits([str(s) for s in subjects])
-    wanted = recipe.protocol.test_subjects
-    if wanted is None:
-        return folds
-    unknown = sorted(set(wanted) - {f.subject for f in folds})
-    if unknown:
-        raise InputError(f"protocol.test_subjects names {unknown}, which {recipe.dataset.name} does not have.")
-    return [f for f in folds if f.subject in set(wanted)]
+    return loso_splits([str(s) for s in subjects], only=recipe.protocol.test_subjects)
 
 
 def run_loso(recipe: Recipe, resume: bool) -> tuple[Any, dict[str, Any]]:
