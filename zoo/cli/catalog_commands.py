@@ -1,4 +1,5 @@
-"""``zoo list``, ``zoo info``, ``zoo plugins``: read-only views of what is registered and catalogued.
+"""``zoo list``, ``zoo info``, ``zoo plugins``: read-only views of what is registered and catalogued
+(and ``zoo new-plugin``, which writes a new plugin distribution: :mod:`zoo.cli.new_plugin`).
 
 ``--json`` output is a stable interface (documented in docs/cli.md): a list of objects for
 ``list`` and ``plugins``, one object for ``info``. Fields are only ever added, never renamed.
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from zoo.cli.new_plugin import new_plugin_command
 from zoo.registry import KINDS
 
 #: ``zoo list --kind`` choices: the component kinds, and ``checkpoint`` for catalog entries.
@@ -145,4 +147,4 @@ def plugins_command(as_json: bool, errors_only: bool) -> None:
         click.get_current_context().exit(1)
 
 
-COMMANDS = (list_command, info_command, plugins_command)
+COMMANDS = (list_command, info_command, plugins_command, new_plugin_command)
