@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zoo.errors import AmbiguousNameError, DuplicateNameError, UnknownComponentError
-from zoo.registry import Registry, RegistryEntry, natural_key, validate_component_name
+from zoo.registry import Registry, RegistryEntry, check_entry, natural_key, validate_component_name
 
 
 def _entry(name: str, dist: str = "zoo-a", target: str = "pkg.mod:Cls", aliases: tuple[str, ...] = ()) -> RegistryEntry:
@@ -64,9 +64,11 @@ def test_duplicate_from_another_distribution_names_both() -> None:
     assert reg.resolve("expert/x").target == "b.mod:X"
 
 
-def test_malformed_target_is_rejected() -> None:
-    with pytest.raises(ValueError, match="pkg.module:Class"):
+def test_malformed_target_or_config_is_rejected() -> None:
+    with pytest.raises(ValueError, match="Target 'pkg.mod.Cls' of 'expert/x' must look like 'pkg.module:Class'"):
         Registry().add(_entry("expert/x", target="pkg.mod.Cls"))
+    with pytest.raises(ValueError, match="Config 'pkg.Cfg' of 'expert/x' must look like"):
+        check_entry(RegistryEntry("expert/x", "pkg.mod:Cls", config="pkg.Cfg"))
 
 
 def test_list_filters_by_pattern_and_kind_in_natural_order() -> None:
@@ -77,11 +79,3 @@ def test_list_filters_by_pattern_and_kind_in_natural_order() -> None:
     assert reg.list("*", kind="encoder") == ["encoder/net2", "encoder/net10"]
     assert reg.list("encoder/*1*") == ["encoder/net10"]
     assert sorted(["x10", "x2", "x1"], key=natural_key) == ["x1", "x2", "x10"]
-
-
-def test_remove_distribution_drops_its_entries_and_aliases() -> None:
-    reg = Registry()
-    reg.add(_entry("expert/a", dist="zoo-a", aliases=("aa",)))
-    reg.add(_entry("expert/b", dist="zoo-b"))
-    reg.remove_distribution("zoo-a")
-    assert list(reg.entries) == ["expert/b"] and reg.aliases == {}

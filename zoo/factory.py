@@ -124,6 +124,20 @@ def build(name_or_config: str | PartRef | ComponentConfig | dict[str, Any], **ov
         PluginLoadError: if the implementation cannot be imported.
     """
     entry, config = resolve_config(name_or_config, **overrides)
+    return _instantiate(entry, config)
+
+
+def build_entry(entry: RegistryEntry, **overrides: Any) -> Any:
+    """Build an already resolved registry entry from its defaults and ``overrides`` (no second lookup).
+
+    Raises:
+        ConfigError: if an override does not validate.
+        PluginLoadError: if the implementation cannot be imported.
+    """
+    return _instantiate(entry, _config_for(entry, {}, overrides))
+
+
+def _instantiate(entry: RegistryEntry, config: ComponentConfig) -> Any:
     component = entry.load_class()(config)
     component.zoo_name = entry.name
     return component

@@ -36,7 +36,7 @@ from zoo import hookspecs
 from zoo.catalog import read_catalog_toml, validate_entry
 from zoo.catalog_files import CatalogFile, declared_names
 from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError, ZooError
-from zoo.registry import Registry, RegistryEntry, validate_component_name
+from zoo.registry import Registry, RegistryEntry, check_entry
 
 ENTRY_POINT_GROUP = "zoo.plugins"
 
@@ -243,11 +243,10 @@ class PluginHost:
             aliases: tuple[str, ...] | list[str] = (),
             override: bool = False,
         ) -> None:
-            validate_component_name(name)
             if name in status.components:
                 raise ValueError(f"{status.name} registers {name!r} twice.")
             entry = RegistryEntry(name, target, config, summary, status.distribution, status.version, tuple(aliases))
-            Registry().add(entry)  # checks the target's form now, so a typo fails this plugin only
+            check_entry(entry)  # now, so that a typo fails this plugin only
             staged.components.append((entry, override))
             status.components.append(name)
 

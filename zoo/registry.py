@@ -103,9 +103,7 @@ class Registry:
             DuplicateNameError: if another distribution already provides the name and
                 ``override`` is false.
         """
-        validate_component_name(entry.name)
-        if not _TARGET_RE.match(entry.target):
-            raise ValueError(f"Target {entry.target!r} of {entry.name!r} must look like 'pkg.module:Class'.")
+        check_entry(entry)
         existing = self.entries.get(entry.name)
         if existing is not None and not override and existing.distribution != entry.distribution:
             raise DuplicateNameError(entry.name, existing.provider, entry.provider)
@@ -114,12 +112,6 @@ class Registry:
         self.entries[entry.name] = entry
         for alias in entry.aliases:
             self.aliases[alias] = entry.name
-
-    def remove_distribution(self, distribution: str) -> None:
-        """Forget everything a distribution registered (used when its hook fails halfway)."""
-        for name in [n for n, e in self.entries.items() if e.distribution == distribution]:
-            del self.entries[name]
-        self.aliases = {a: n for a, n in self.aliases.items() if n in self.entries}
 
     def resolve(self, name: str, kind: str | None = None) -> RegistryEntry:
         """Find an entry by ``kind/name``, alias, or an unambiguous bare name.
@@ -151,6 +143,19 @@ class Registry:
             if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(bare, pattern):
                 names.append(name)
         return sorted(names, key=natural_key)
+
+
+def check_entry(entry: RegistryEntry) -> None:
+    """Check an entry's name (``kind/name``) and target (``pkg.module:Class``) before it is used.
+
+    Raises:
+        ValueError: naming the rule that was broken.
+    """
+    validate_component_name(entry.name)
+    if not _TARGET_RE.match(entry.target):
+        raise ValueError(f"Target {entry.target!r} of {entry.name!r} must look like 'pkg.module:Class'.")
+    if entry.config is not None and not _TARGET_RE.match(entry.config):
+        raise ValueError(f"Config {entry.config!r} of {entry.name!r} must look like 'pkg.module:Class'.")
 
 
 def validate_component_name(name: str) -> None:

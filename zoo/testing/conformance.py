@@ -175,18 +175,16 @@ def check_component(name: str, atol: float = 1e-6, **overrides: Any) -> None:
     """
     import torch
 
-    from zoo.factory import build, resolve
+    from zoo.factory import build_entry, resolve
     from zoo.weights import load_weights, save_weights
 
-    entry = resolve(name)
+    entry = resolve(name)  # once: every build below uses the resolved entry
     if not hasattr(entry, "kind"):
         raise ConformanceError(f"{name} is a catalog entry; check its model ({entry.model}) instead.")
     torch.manual_seed(0)
-    component = build(entry.name, **overrides)
-    if component.zoo_name != entry.name:
-        raise ConformanceError(f"{name}: built component has zoo_name {component.zoo_name!r}.")
+    component = build_entry(entry, **overrides)
     _check_config_round_trip(component)
-    rebuilt = build(entry.name, **component.config.model_dump(mode="json"))
+    rebuilt = build_entry(entry, **component.config.model_dump(mode="json"))
     if rebuilt.config != component.config:
         raise ConformanceError(f"{name}: building from the dumped config gives a different config.")
     inputs = _example_inputs(component)
@@ -196,7 +194,7 @@ def check_component(name: str, atol: float = 1e-6, **overrides: Any) -> None:
     if check is not None:
         check(component, output, inputs)
     torch.manual_seed(1)  # a different initialisation, so equal outputs prove the weights loaded
-    fresh = build(entry.name, **component.config.model_dump(mode="json"))
+    fresh = build_entry(entry, **component.config.model_dump(mode="json"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.safetensors"
         save_weights(component, path)
