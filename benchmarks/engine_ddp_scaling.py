@@ -21,12 +21,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+#: The benchmark model: zoo.testing.toys.ToyMLP as a 256-512-512-10 MLP (no l2 term).
+MODEL = dict(in_dim=256, hidden=512, depth=2, classes=10, l2=0.0)
+DATA = dict(in_dim=256, classes=10)
+
+
 def worker(steps: int, batch_size: int) -> None:
     """Train ``steps`` steps under whatever torchrun set up; rank 0 prints the timing as JSON."""
     import torch
 
-    sys.path.insert(0, str(HERE))
-    from _engine_bench_model import BenchMLP, synthetic_data
+    from zoo.testing.toys import ToyMLP, ToyMLPConfig, random_features
 
     from zoo.engine import TrainConfig, Trainer
     from zoo.engine.distributed import teardown_distributed
@@ -34,12 +38,12 @@ def worker(steps: int, batch_size: int) -> None:
     torch.set_num_threads(1)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     torch.manual_seed(0)
-    data = synthetic_data(steps * batch_size * world)
+    data = random_features(steps * batch_size * world, **DATA)
     with tempfile.TemporaryDirectory() as out:
-        config = TrainConfig(epochs=1, batch_size=batch_size, lr=1e-3, out_dir=out, progress=False, log_every=50)
-        trainer = Trainer(BenchMLP(), config, train_data=data)
-        warm = TrainConfig(epochs=1, batch_size=batch_size, lr=1e-3, out_dir=out + "/warm", progress=False, max_steps=10)
-        Trainer(BenchMLP(), warm, train_data=data).fit()  # warm-up: process group, allocator
+        common = dict(epochs=1, batch_size=batch_size, lr=1e-3, progress=False, num_workers=0)
+        trainer = Trainer(ToyMLP(ToyMLPConfig(**MODEL)), TrainConfig(**common, out_dir=out, log_every=50), train_data=data)
+        warm = TrainConfig(**common, out_dir=out + "/warm", max_steps=10)
+        Trainer(ToyMLP(ToyMLPConfig(**MODEL)), warm, train_data=data).fit()  # warm-up: process group, allocator
         start = time.perf_counter()
         trainer.fit()
         elapsed = time.perf_counter() - start

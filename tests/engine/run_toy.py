@@ -1,8 +1,9 @@
 """Worker script: train the toy model (used by the kill/resume and torchrun tests).
 
-Usage: python run_toy.py OUT_DIR [--resume] [--batch-size N] [--sleep S] [--epochs E]
-Prints ``step N`` after every optimizer step and saves the final weights to
-``OUT_DIR/final-rank<r>.safetensors``.
+Usage: python run_toy.py OUT_DIR [--resume] [--batch-size N] [--accumulate A] [--precision P]
+                          [--sleep S] [--micro-sleep S] [--epochs E]
+Prints ``step N`` after every optimizer step (and ``micro N`` after every micro-batch's forward
+with ``--micro-sleep``) and saves the final weights to ``OUT_DIR/final-rank<r>.safetensors``.
 """
 
 import argparse
@@ -28,12 +29,29 @@ DATA = dict(size=36, noise=0.1)
 EVAL_DATA = dict(size=21, seed=3, noise=0.0)
 
 
+def _reporting(training_step, seconds: float):
+    micro = [0]
+
+    def step(batch):
+        losses = training_step(batch)
+        micro[0] += 1
+        sys.stdout.write(f"micro {micro[0]}\n")
+        sys.stdout.flush()
+        time.sleep(seconds)
+        return losses
+
+    return step
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out_dir")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--accumulate", type=int, default=1)
+    parser.add_argument("--precision", default="fp32")
     parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--micro-sleep", type=float, default=None, help="print 'micro N' and sleep per micro-batch")
     parser.add_argument("--epochs", type=int, default=RUN["epochs"])
     parser.add_argument("--dropout", type=float, default=0.3)
     parser.add_argument("--noise", type=float, default=DATA["noise"])
@@ -48,8 +66,11 @@ def main() -> None:
         sys.stdout.flush()
         time.sleep(args.sleep)
 
-    config = TrainConfig(**{**RUN, "epochs": args.epochs, "batch_size": args.batch_size, "out_dir": args.out_dir})
+    settings = {"epochs": args.epochs, "batch_size": args.batch_size, "accumulate": args.accumulate, "precision": args.precision}
+    config = TrainConfig(**{**RUN, **settings, "out_dir": args.out_dir})
     model = build_toy(dropout=args.dropout)
+    if args.micro_sleep is not None:
+        model.training_step = _reporting(model.training_step, args.micro_sleep)
     train_data = ToyData(**{**DATA, "noise": args.noise})
     trainer = Trainer(model, config, train_data=train_data, hooks=[report])
     trainer.fit(resume=args.resume)

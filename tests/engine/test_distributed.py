@@ -66,4 +66,7 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
     raw = [json.loads(line) for line in (tmp_path / "two" / "metrics.jsonl").read_text().splitlines()]
     assert [(r["kind"], r["step"]) for r in raw if r["kind"] == "step"] == [("step", 10)]  # 15 steps, log_every=10
     assert len(raw) == len(read_log(tmp_path / "two"))  # nothing written twice
-    assert len(list_checkpoints(tmp_path / "two")) == 1
+    # keep_checkpoints=2: the last mid-epoch one (step 14, checkpoint_every=2) and the final one
+    assert [p.name for p in list_checkpoints(tmp_path / "two")] == [
+        "ckpt-s000000014-e00002-b0000004", "ckpt-s000000015-e00003-b0000000",
+    ]

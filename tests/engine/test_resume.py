@@ -12,7 +12,7 @@ from run_toy import DATA, RUN
 from safetensors.torch import load_file
 from toys import ToyData, build_toy
 
-from zoo.engine import CheckpointError, TrainConfig, Trainer
+from zoo.engine import CheckpointError, CheckpointWarning, TrainConfig, Trainer
 from zoo.engine.checkpointing import list_checkpoints, load_latest_checkpoint
 
 HERE = Path(__file__).parent
@@ -98,9 +98,11 @@ def test_sigterm_saves_a_checkpoint_at_that_step_and_resume_is_bit_identical(tmp
 def test_incomplete_checkpoints_are_ignored(tmp_path):
     _uninterrupted(tmp_path)
     complete = list_checkpoints(tmp_path)[-1]
-    (tmp_path / "checkpoints" / ".tmp-ckpt-s000000099-e00009-b0000000-1").mkdir()
-    (tmp_path / "checkpoints" / "ckpt-s000000099-e00009-b0000000").mkdir()  # no state.json: never renamed in
+    (tmp_path / "checkpoints" / ".tmp-ckpt-s000000099-e00009-b0000000-1").mkdir()  # a write in progress: not listed
     assert load_latest_checkpoint(tmp_path).path == complete
+    (tmp_path / "checkpoints" / "ckpt-s000000099-e00009-b0000000").mkdir()  # no manifest: never written by us
+    with pytest.warns(CheckpointWarning, match="ckpt-s000000099-e00009-b0000000: manifest.json is missing"):
+        assert load_latest_checkpoint(tmp_path).path == complete
 
 
 def test_mid_epoch_resume_with_another_batch_size_is_refused(tmp_path):
@@ -119,6 +121,6 @@ def test_mid_epoch_resume_with_another_batch_size_is_refused(tmp_path):
 def test_checkpoint_holds_no_pickle(tmp_path):
     _uninterrupted(tmp_path)
     files = sorted(p.name for p in list_checkpoints(tmp_path)[-1].iterdir())
-    assert files == ["state.json", "state.safetensors"]
+    assert files == ["manifest.json", "state.json", "state.safetensors"]
     tensors = load_file(str(list_checkpoints(tmp_path)[-1] / "state.safetensors"))
     assert "rng.torch" in tensors and any(k.startswith("optim.") for k in tensors)

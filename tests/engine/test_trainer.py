@@ -18,7 +18,9 @@ def _config(tmp_path, **overrides):
 
 def test_fit_learns_uses_collate_and_logs(tmp_path):
     train, test = ToyData(), ToyData(seed=0)
-    trainer = Trainer(build_toy(), _config(tmp_path, epochs=4, log_every=2), train_data=train, eval_data=test)
+    # num_workers=0: collate runs in this process, where its call count can be read.
+    config = _config(tmp_path, epochs=4, log_every=2, num_workers=0)
+    trainer = Trainer(build_toy(), config, train_data=train, eval_data=test)
     before = trainer.evaluate()["accuracy"]
     result = trainer.fit()
     assert result["step"] == 16 and result["epoch"] == 4  # 32 samples / 8 per batch * 4 epochs
@@ -31,7 +33,7 @@ def test_fit_learns_uses_collate_and_logs(tmp_path):
     step = next(r for r in records if r["kind"] == "step")
     assert step["loss"] == pytest.approx(step["ce"] + step["l2"], rel=1e-5)
     assert [r["epoch"] for r in records if r["kind"] == "epoch"] == [1, 2, 3, 4]
-    assert len(list_checkpoints(tmp_path)) == 1
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["ckpt-s000000012-e00003-b0000000", "ckpt-s000000016-e00004-b0000000"]
 
 
 def test_evaluate_matches_a_manual_count(tmp_path):

@@ -3,47 +3,22 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 import zoo
 from zoo.config import ComponentConfig
 from zoo.processing import Processor
+from zoo.testing.toys import ToyMLP, ToyMLPConfig
 
 
-class ToyConfig(ComponentConfig):
-    in_dim: int = 4
-    classes: int = 3
-    dropout: float = 0.0
+class ToyConfig(ToyMLPConfig):
+    """The engine tests' toy: 4 features, 16 hidden units, 3 classes, ``ce`` + ``l2`` losses."""
 
 
-class ToyClassifier(zoo.Model):
-    """Two linear layers; ``training_step`` returns two named losses (their sum is optimised)."""
+class ToyClassifier(ToyMLP):
+    """:class:`zoo.testing.toys.ToyMLP` (one hidden layer) with the predict API of a published model."""
 
     Config = ToyConfig
-    metric = "classification"
     task = "toy-classification"
-
-    def __init__(self, config: ToyConfig | None = None) -> None:
-        super().__init__(config)
-        self.hidden = nn.Linear(self.config.in_dim, 16)
-        self.drop = nn.Dropout(self.config.dropout)
-        self.out = nn.Linear(16, self.config.classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.drop(torch.relu(self.hidden(x))))
-
-    def example_inputs(self) -> tuple[torch.Tensor]:
-        return (torch.zeros(2, self.config.in_dim),)
-
-    def training_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        logits = self(batch["x"])
-        return {
-            "ce": nn.functional.cross_entropy(logits, batch["y"]),
-            "l2": 1e-3 * self.hidden.weight.pow(2).sum(),
-        }
-
-    def evaluation_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {"pred": self(batch["x"]).argmax(dim=1), "target": batch["y"]}
 
     def processor(self) -> "TextRowProcessor":
         return TextRowProcessor()

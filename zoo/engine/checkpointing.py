@@ -1,13 +1,17 @@
-"""Atomic, pickle-free training checkpoints: safetensors for tensors, a JSON sidecar for the rest.
+"""Atomic, verified, pickle-free training checkpoints: safetensors for tensors, JSON for the rest.
 
 Layout: ``<out_dir>/checkpoints/ckpt-s<step>-e<epoch>-b<batch>/`` holding ``state.safetensors``
-(model, optimizer tensors, RNG states) and ``state.json`` (step, epoch, batch position in the
-epoch, optimizer param groups, scheduler state, python/numpy RNG scalars, the train config).
+(model, optimizer tensors, RNG states), ``state.json`` (step, epoch, batch position in the epoch,
+optimizer param groups, scheduler and loss-scaler state, python/numpy RNG scalars, the train
+config) and ``manifest.json`` (every file's size and sha256, :mod:`zoo.engine.checkpoint_files`).
 
-Atomicity: a checkpoint is written into a hidden temporary folder, flushed to disk, then renamed
-into place with ``os.replace`` (atomic on POSIX). A run killed at any moment leaves either the
-complete new folder or none, and only complete folders are ever read: the latest checkpoint is
-the one whose name sorts last. Nothing is unpickled, so a checkpoint cannot run code.
+Atomicity: a checkpoint is written into a hidden temporary folder, hashed, flushed to disk, then
+renamed into place with ``os.replace`` (atomic on POSIX); older checkpoints are pruned only after
+the new one has been read back and verified. Resume takes the newest checkpoint whose files match
+their manifest; a corrupt one (truncated, rewritten, missing file, flipped byte) is skipped with a
+:class:`~zoo.engine.errors.CheckpointWarning` naming it and why, and :class:`CheckpointError` is
+raised when none is usable. Nothing is unpickled (except DeepSpeed's own state under
+``strategy="deepspeed"``, see docs/engine.md), so a checkpoint cannot run code.
 """
 
 from __future__ import annotations
@@ -16,24 +20,30 @@ import json
 import os
 import random
 import shutil
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from zoo.engine.errors import CheckpointError
+from zoo.engine.checkpoint_files import read_manifest, verify_files, write_manifest
+from zoo.engine.errors import CheckpointError, CheckpointWarning
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PREFIX = "ckpt-"
+_QUARANTINE = "corrupt-"
 _TENSORS, _SIDECAR = "state.safetensors", "state.json"
+_SIDECAR_KEYS = ("position", "optimizer", "scheduler", "rng", "world_size", "batch_size")
 
 
 @dataclass
 class Position:
-    """Where training stands: optimizer steps taken, current epoch, batches done in that epoch."""
+    """Where training stands: optimizer steps taken, current epoch, micro-batches done in that epoch."""
 
     step: int = 0
     epoch: int = 0
@@ -69,8 +79,12 @@ def _restore_rng(tensors: dict[str, torch.Tensor], scalars: dict[str, Any]) -> N
     np.random.set_state((np_kind, np_keys, np_pos, np_has_gauss, np_gauss))
 
 
-def _optimizer_split(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    state = optimizer.state_dict()
+def _optimizer_split(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Tensors (``optim.<param>.<key>``) and JSON of an optimizer state dict.
+
+    Parameters are integers (``optimizer.state_dict()``) or dotted names (torch's full
+    ``get_optimizer_state_dict`` under FSDP); the key after the last dot is the state entry.
+    """
     tensors: dict[str, torch.Tensor] = {}
     plain: dict[str, dict[str, Any]] = {}
     for param_id, values in state["state"].items():
@@ -79,36 +93,43 @@ def _optimizer_split(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.
                 tensors[f"optim.{param_id}.{key}"] = value
             else:
                 plain.setdefault(str(param_id), {})[key] = value
-    return tensors, {"param_groups": state["param_groups"], "plain_state": plain}
+    named = any(isinstance(k, str) for k in state["state"])
+    return tensors, {"param_groups": state["param_groups"], "plain_state": plain, "named_params": named}
 
 
 def _optimizer_join(tensors: dict[str, torch.Tensor], sidecar: dict[str, Any]) -> dict[str, Any]:
-    state: dict[int, dict[str, Any]] = {}
+    key_of = (lambda p: p) if sidecar.get("named_params") else int
+    state: dict[Any, dict[str, Any]] = {}
     for name, value in tensors.items():
         if name.startswith("optim."):
-            _, param_id, key = name.split(".", 2)
-            state.setdefault(int(param_id), {})[key] = value
+            param_id, key = name[len("optim."):].rsplit(".", 1)
+            state.setdefault(key_of(param_id), {})[key] = value
     for param_id, values in sidecar["plain_state"].items():
-        state.setdefault(int(param_id), {}).update(values)
+        state.setdefault(key_of(param_id), {}).update(values)
     return {"state": state, "param_groups": sidecar["param_groups"]}
 
 
+@dataclass
+class TrainingState:
+    """What a checkpoint holds besides the position (gathered by the trainer, full on rank 0)."""
+
+    model: dict[str, torch.Tensor]
+    optimizer: dict[str, Any]
+    scheduler: dict[str, Any] | None = None
+    scaler: dict[str, Any] | None = None
+    write_extra: Callable[[Path], None] | None = None  # e.g. DeepSpeed's own state into a subfolder
+
+
 def save_checkpoint(
-    out_dir: str | Path,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    position: Position,
-    extra: dict[str, Any],
-    keep: int = 1,
+    out_dir: str | Path, state: TrainingState, position: Position, extra: dict[str, Any], keep: int = 2
 ) -> Path:
-    """Write a checkpoint atomically and prune all but the ``keep`` newest.
+    """Write a checkpoint atomically, verify it, then prune all but the ``keep`` newest.
 
     Args:
         out_dir: the run folder (checkpoints go to its ``checkpoints/``).
-        model, optimizer, scheduler: what to save (``scheduler`` may be ``None``).
+        state: model, optimizer, scheduler and loss-scaler state.
         position: step, epoch and batch position within the epoch.
-        extra: JSON-able facts checked on resume (world size, batch size, config).
+        extra: JSON-able facts checked on resume (world size, batch size, accumulate, config).
         keep: how many checkpoints to keep.
 
     Returns:
@@ -116,43 +137,37 @@ def save_checkpoint(
 
     Raises:
         OSError: if the folder cannot be written.
+        CheckpointError: if the checkpoint read back does not match what was written.
     """
     root = checkpoint_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     name = f"{_PREFIX}s{position.step:09d}-e{position.epoch:05d}-b{position.batch_in_epoch:07d}"
-    final = root / name
-    tmp = root / f".tmp-{name}-{os.getpid()}"
+    final, tmp = root / name, root / f".tmp-{name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     rng_tensors, rng_scalars = _rng_state()
-    optim_tensors, optim_sidecar = _optimizer_split(optimizer)
+    optim_tensors, optim_sidecar = _optimizer_split(state.optimizer)
     # Clone to contiguous CPU tensors: safetensors refuses shared or strided storage.
-    model_tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
-    state_tensors = {**optim_tensors, **rng_tensors}
-    tensors = {**model_tensors, **{k: v.detach().cpu().contiguous() for k, v in state_tensors.items()}}
+    tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in state.model.items()}
+    tensors.update({k: v.detach().cpu().contiguous() for k, v in {**optim_tensors, **rng_tensors}.items()})
     save_file(tensors, str(tmp / _TENSORS))
     sidecar = {
-        "format_version": FORMAT_VERSION,
-        "position": position.__dict__,
-        "optimizer": optim_sidecar,
-        "scheduler": scheduler.state_dict() if scheduler is not None else None,
-        "rng": rng_scalars,
-        **extra,
+        "format_version": FORMAT_VERSION, "position": position.__dict__, "optimizer": optim_sidecar,
+        "scheduler": state.scheduler, "scaler": state.scaler, "rng": rng_scalars, **extra,
     }
     (tmp / _SIDECAR).write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
-    _fsync_dir_files(tmp)
+    if state.write_extra is not None:
+        state.write_extra(tmp)
+    manifest = write_manifest(tmp, FORMAT_VERSION)
     if final.exists():  # same position saved twice (e.g. max_steps at an epoch end): keep the first
         shutil.rmtree(tmp)
-    else:
-        os.replace(tmp, final)
+        return final
+    os.replace(tmp, final)
+    problem = verify_files(final, manifest)
+    if problem:  # the disk did not keep what was written: keep every older checkpoint
+        raise CheckpointError(f"{final} failed verification right after it was written: {problem}.")
     _prune(root, keep)
     return final
-
-
-def _fsync_dir_files(folder: Path) -> None:
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
 
 
 def _prune(root: Path, keep: int) -> None:
@@ -161,59 +176,128 @@ def _prune(root: Path, keep: int) -> None:
 
 
 def list_checkpoints(out_dir: str | Path) -> list[Path]:
-    """Complete checkpoint folders of a run, oldest first (temporary folders are ignored)."""
+    """Checkpoint folders of a run, oldest first (temporary and quarantined folders are ignored)."""
     root = checkpoint_dir(out_dir)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.name.startswith(_PREFIX) and (p / _SIDECAR).is_file())
+    return sorted(p for p in root.iterdir() if p.name.startswith(_PREFIX) and p.is_dir())
 
 
 @dataclass
 class LoadedCheckpoint:
-    """A checkpoint read back: tensors and sidecar, applied with :meth:`restore`."""
+    """A verified checkpoint read back: tensors and sidecar, applied with :meth:`restore`."""
 
     path: Path
     tensors: dict[str, torch.Tensor]
     sidecar: dict[str, Any]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # newer checkpoints found corrupt
 
     @property
     def position(self) -> Position:
         return Position(**self.sidecar["position"])
 
-    def restore(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any) -> None:
-        """Load model (strictly), optimizer, scheduler and RNG states.
+    def model_state(self) -> dict[str, torch.Tensor]:
+        return {k[len("model."):]: v for k, v in self.tensors.items() if k.startswith("model.")}
+
+    def optimizer_state(self) -> dict[str, Any]:
+        return _optimizer_join(self.tensors, self.sidecar["optimizer"])
+
+    def restore_rng(self) -> None:
+        _restore_rng(self.tensors, self.sidecar["rng"])
+
+    def restore(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any = None) -> None:
+        """Load model (strictly), optimizer, scheduler, loss scaler and RNG states.
 
         Raises:
-            CheckpointError: if the model's parameters do not match the checkpoint's.
+            CheckpointError: if the model's parameters or the optimizer's groups do not match.
         """
-        model_state = {k[len("model."):]: v for k, v in self.tensors.items() if k.startswith("model.")}
         try:
-            model.load_state_dict(model_state, strict=True)
-        except RuntimeError as exc:
+            model.load_state_dict(self.model_state(), strict=True)
+            optimizer.load_state_dict(self.optimizer_state())
+        except (RuntimeError, ValueError, KeyError) as exc:
             raise CheckpointError(
-                f"{self.path} does not fit this model ({exc}). Resume with the same model config, "
-                "or start a fresh run in another --out folder."
+                f"{self.path} does not fit this model or optimizer ({exc}). Resume with the same model config "
+                "and train settings, or start a fresh run in another --out folder."
             ) from None
-        optimizer.load_state_dict(_optimizer_join(self.tensors, self.sidecar["optimizer"]))
+        self.restore_optional(scheduler, scaler)
+
+    def restore_optional(self, scheduler: Any, scaler: Any) -> None:
+        """Load the scheduler and loss-scaler states (where both sides have one) and the RNG states."""
         if scheduler is not None and self.sidecar["scheduler"] is not None:
             scheduler.load_state_dict(self.sidecar["scheduler"])
-        _restore_rng(self.tensors, self.sidecar["rng"])
+        if scaler is not None and self.sidecar.get("scaler") is not None:
+            scaler.load_state_dict(self.sidecar["scaler"])
+        self.restore_rng()
+
+
+def _read_verified(path: Path) -> tuple[LoadedCheckpoint | None, str | None]:
+    """The checkpoint at ``path`` if its manifest, files, sidecar and tensors are all sound."""
+    manifest, problem = read_manifest(path)
+    if manifest is not None and manifest["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {manifest['format_version']}; this zoo reads format "
+            f"{FORMAT_VERSION}. Resume it with the zoo version that wrote it, or start a fresh run."
+        )
+    problem = problem or verify_files(path, manifest)
+    if problem:
+        return None, problem
+    try:
+        sidecar = json.loads((path / _SIDECAR).read_text(encoding="utf-8"))
+        tensors = load_file(str(path / _TENSORS))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SafetensorError) as exc:
+        return None, f"its state cannot be read ({type(exc).__name__}: {exc})"
+    missing = [k for k in _SIDECAR_KEYS if not isinstance(sidecar, dict) or k not in sidecar]
+    if missing or "rng.torch" not in tensors:
+        return None, f"{_SIDECAR} lacks {missing or ['the rng.torch tensor']}"
+    if set(sidecar["position"]) != set(Position().__dict__):
+        return None, f"{_SIDECAR} has position {sidecar['position']!r}, not step/epoch/batch_in_epoch"
+    return LoadedCheckpoint(path, tensors, sidecar), None
 
 
 def load_latest_checkpoint(out_dir: str | Path) -> LoadedCheckpoint | None:
-    """The newest complete checkpoint of a run, or ``None`` if it has none.
+    """The newest intact checkpoint of a run, or ``None`` if it has none.
+
+    Newer checkpoints that fail verification are skipped with one :class:`CheckpointWarning`
+    naming each and why (they are listed in the result's ``skipped``).
 
     Raises:
-        CheckpointError: if the newest checkpoint has an unknown format version.
+        CheckpointError: if every checkpoint is corrupt, or the newest has an unknown format.
     """
     found = list_checkpoints(out_dir)
-    if not found:
-        return None
-    path = found[-1]
-    sidecar = json.loads((path / _SIDECAR).read_text(encoding="utf-8"))
-    if sidecar.get("format_version") != FORMAT_VERSION:
+    skipped: list[tuple[Path, str]] = []
+    for path in reversed(found):
+        loaded, problem = _read_verified(path)
+        if loaded is not None:
+            if skipped:
+                warnings.warn(
+                    f"Resuming from {loaded.path.name}; skipped newer corrupt checkpoint(s): "
+                    + "; ".join(f"{p.name}: {why}" for p, why in skipped),
+                    CheckpointWarning, stacklevel=2,
+                )
+            loaded.skipped = skipped
+            return loaded
+        skipped.append((path, problem or "unknown"))
+    if skipped:
         raise CheckpointError(
-            f"{path} has checkpoint format {sidecar.get('format_version')}; this zoo reads format "
-            f"{FORMAT_VERSION}. Resume it with the zoo version that wrote it, or start a fresh run."
+            f"No usable checkpoint in {checkpoint_dir(out_dir)}: "
+            + "; ".join(f"{p.name}: {why}" for p, why in skipped)
+            + ". Start a fresh run (without --resume, or in another --out folder)."
         )
-    return LoadedCheckpoint(path, load_file(str(path / _TENSORS)), sidecar)
+    return None
+
+
+def quarantine(paths: list[Path]) -> list[Path]:
+    """Rename corrupt checkpoints to ``corrupt-<name>``: kept for inspection, never read or pruned.
+
+    A resumed run later writes a checkpoint at the same position, which must not collide with the
+    corrupt folder of that name.
+    """
+    moved = []
+    for path in paths:
+        target = path.with_name(_QUARANTINE + path.name)
+        suffix = 1
+        while target.exists():
+            target, suffix = path.with_name(f"{_QUARANTINE}{path.name}-{suffix}"), suffix + 1
+        os.replace(path, target)
+        moved.append(target)
+    return moved

@@ -1,14 +1,50 @@
-"""Samplers and loaders: seeded per-epoch order, resumable mid-epoch, sharded across ranks."""
+"""Samplers and loaders: seeded per-epoch order, resumable mid-epoch, sharded across ranks.
+
+Loader workers draw each item's randomness (augmentation) from a seed that depends only on the
+run's seed, the epoch and the item's index, so with any number of workers (>= 1) an item is the
+same wherever and whenever it is loaded: after a mid-epoch resume, on a machine with more cores,
+or in a 2-process run. With ``num_workers=0`` items are loaded in the training process and draw
+from the global random stream, which checkpoints save and restore.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
-from torch.utils.data import DataLoader, DistributedSampler, Sampler, Subset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, Subset, get_worker_info
 
 from zoo.engine.distributed import DistContext
+
+#: The most loader workers the automatic setting starts per process.
+MAX_AUTO_WORKERS = 4
+
+
+def cpus_per_process() -> int:
+    """CPUs this process may use, divided among the processes of this node (``LOCAL_WORLD_SIZE``)."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+    return max(available // max(local_world, 1), 1)
+
+
+def resolve_num_workers(requested: int | None) -> int:
+    """Loader workers for a ``num_workers`` setting: ``None`` means what this process's CPUs allow.
+
+    ``None`` → ``min(cpus - 1, 4)`` but at least 1 (one core is the training loop's); an explicit
+    number is capped at the CPUs of this process, so a recipe written for a large machine neither
+    oversubscribes a small one nor makes torch warn about it. ``0`` loads in the training process.
+    """
+    cpus = cpus_per_process()
+    if requested is None:
+        return max(min(cpus - 1, MAX_AUTO_WORKERS), 1)
+    return min(requested, cpus)
 
 
 class ResumableDistributedSampler(DistributedSampler):
@@ -51,26 +87,75 @@ class ShardSampler(Sampler[int]):
         return len(self.indices)
 
 
-def make_loader(dataset: Any, batch_size: int, sampler: Sampler[int], num_workers: int, seed: int) -> DataLoader:
-    """A DataLoader using the dataset's ``collate`` method when it has one (also through ``Subset``).
+def item_seed(seed: int, epoch: int, index: int) -> int:
+    """The seed of one item's randomness in a loader worker (a fixed mix of its three inputs)."""
+    return (seed * 1_000_003 + epoch * 7_919 + index * 104_729 + 0x5EED) % 2**63
 
-    The loader gets its own seeded generator: the workers' base seed is then drawn from it
-    instead of from the global RNG, so creating the loader at a resume point does not shift the
-    global random stream (which bit-exact resume relies on).
-    """
+
+class _SeededIndices(Sampler[tuple[int, int]]):
+    """Pairs each index of ``sampler`` with its item seed (read from the sampler's current epoch)."""
+
+    def __init__(self, sampler: Sampler[int], seed: int) -> None:
+        self.sampler, self.seed = sampler, seed
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        epoch = getattr(self.sampler, "epoch", 0)
+        return ((index, item_seed(self.seed, epoch, index)) for index in self.sampler)
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+
+class _SeededItems(Dataset):
+    """In a loader worker, seeds torch, numpy and python from the item's seed before loading it."""
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: tuple[int, int]) -> Any:
+        index, seed = key
+        if get_worker_info() is not None:  # a worker's RNG is its own: reseeding disturbs nothing
+            torch.default_generator.manual_seed(seed)
+            random.seed(seed)
+            np.random.seed(seed % 2**32)
+        return self.dataset[index]
+
+
+def find_collate(dataset: Any) -> Any:
+    """The dataset's ``collate`` method (also through ``Subset``), or ``None``."""
     collate = getattr(dataset, "collate", None)
     inner = dataset
     while collate is None and isinstance(inner, Subset):  # a fold or split of a zoo dataset
         inner = inner.dataset
         collate = getattr(inner, "collate", None)
+    return collate if callable(collate) else None
+
+
+def make_loader(
+    dataset: Any, batch_size: int, sampler: Sampler[int], num_workers: int, seed: int, persistent: bool = False
+) -> DataLoader:
+    """A DataLoader using the dataset's ``collate`` method when it has one (also through ``Subset``).
+
+    The loader gets its own seeded generator: the workers' base seed is then drawn from it
+    instead of from the global RNG, so creating the loader at a resume point does not shift the
+    global random stream (which bit-exact resume relies on). With workers, items are fetched
+    through :class:`_SeededItems`, so workers seed each item from ``(seed, sampler epoch, index)``.
+
+    Args:
+        persistent: keep the workers between epochs (the training loader, re-iterated every epoch).
+    """
+    seeded = num_workers > 0  # in this process items draw from the global stream (saved in checkpoints)
     return DataLoader(
-        dataset,
+        _SeededItems(dataset) if seeded else dataset,
         batch_size=batch_size,
-        sampler=sampler,
+        sampler=_SeededIndices(sampler, seed) if seeded else sampler,
         num_workers=num_workers,
-        collate_fn=collate if callable(collate) else None,
+        collate_fn=find_collate(dataset),
         generator=torch.Generator().manual_seed(seed),
-        persistent_workers=False,
+        persistent_workers=persistent and num_workers > 0,
     )
 
 

@@ -15,3 +15,7 @@ class CheckpointError(ZooError, RuntimeError):
 
 class TrainingInterrupted(ZooError):
     """A stop signal (SIGTERM) ended training after a checkpoint was written; resume continues."""
+
+
+class CheckpointWarning(UserWarning):
+    """Resume skipped a corrupt checkpoint (the message names it and what was wrong)."""
