@@ -56,9 +56,12 @@ UF1/UAR), and then a model is trained on all subjects (``<out_dir>/final``): tha
 published, its card reporting the pooled LOSO metrics.
 
 The run ends by writing ``<out_dir>/publish/`` with :func:`zoo.save` (config.json,
-model.safetensors, README.md model card whose metrics name the data they were measured on),
-which ``zoo publish`` accepts as is, and ``<out_dir>/recipe.json`` (the resolved recipe); the
-running is :mod:`zoo.engine.runner`'s.
+model.safetensors, README.md model card whose metrics name the data they were measured on, and
+metrics.json), which ``zoo publish`` accepts as is, ``<out_dir>/recipe.json`` (the resolved recipe)
+and, last, ``<out_dir>/summary.json`` (the run's arguments and results). The card is written from
+what ran (:mod:`zoo.engine.run_card`: data fingerprint, overrides, pretrained parts, seeds, code
+version, machine; synthetic data named synthetic); the running is :mod:`zoo.engine.runner`'s, and
+``zoo recipe explain`` (:mod:`zoo.engine.explain`) shows a recipe fully resolved.
 """
 
 from __future__ import annotations
