@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from zoo.catalog import get_catalog
+from zoo.examples import lists_example
 from zoo.plugins import get_host
 from zoo.predicting import implements_predict
 
@@ -35,7 +36,7 @@ def test_published_checkpoint_predicts_on_its_example(name: str, tmp_path: Path)
     entry = get_catalog().get(name)
     if not _implements_predict_api(entry.model):
         pytest.xfail(f"{entry.model} ({entry.provider}) does not implement processor()/predict_step() yet")
-    assert any(f == "example" or f.startswith(("example.", "example/")) for f in entry.files), (
+    assert lists_example(entry.files), (
         f"{name}: the catalog entry must pin an example input (example.<ext> or example/...) in files"
     )
     from zoo.cli.main import build_cli

@@ -176,7 +176,7 @@ def test_the_server_answers_gradio_client_on_loopback(server, tmp_path) -> None:
 
     assert server.startswith("http://127.0.0.1:")
     client = Client(server, verbose=False, download_files=str(tmp_path / "downloads"))
-    markdown, gallery, document = client.predict("toy-serve", None, True, api_name="/predict")
+    markdown, picture, more, document = client.predict("toy-serve", None, True, api_name="/predict")
     (prediction,) = document["predictions"]
     assert prediction["task"] == "toy-classification" and prediction["input"].endswith("example.npy")
     import torch
@@ -184,11 +184,10 @@ def test_the_server_answers_gradio_client_on_loopback(server, tmp_path) -> None:
     torch.manual_seed(0)  # the same weights as the served checkpoint
     assert prediction["outputs"] == zoo.predict(zoo.build("model/toy-fusion"), EXAMPLE)[0].outputs
     assert f"| label | {prediction['outputs']['label']} |" in markdown
-    (picture,) = gallery
-    assert Path(picture["image"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Path(picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and more == []  # the toy draws one picture
     upload = tmp_path / "rows.npy"
     np.save(upload, np.zeros((4, 8)))
-    _, _, uploaded = client.predict("toy-serve", [handle_file(str(upload))], False, api_name="/predict")
+    *_, uploaded = client.predict("toy-serve", [handle_file(str(upload))], False, api_name="/predict")
     assert uploaded["predictions"][0]["input"].endswith("rows.npy")
     from gradio_client.exceptions import AppError
 
@@ -216,9 +215,9 @@ def test_one_prediction_per_published_method_through_the_server(server, tmp_path
         pytest.skip("no published checkpoint implements the predict API yet")
     client = Client(server, verbose=False, download_files=str(tmp_path / "downloads"))
     for name in names:
-        _, gallery, document = client.predict(name, None, True, api_name="/predict")
+        _, picture, _, document = client.predict(name, None, True, api_name="/predict")
         assert document["model"] == name and document["predictions"][0]["outputs"], name
-        assert gallery, f"{name}: no picture"
+        assert picture and Path(picture).stat().st_size > 0, f"{name}: no picture"
 
 
 @pytest.mark.slow
@@ -233,14 +232,14 @@ def test_screenshot_with_headless_chromium(server, tmp_path) -> None:
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,1000", "--virtual-time-budget=10000",
+         f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,1200", "--virtual-time-budget=10000",
          f"--screenshot={shot}", server],
         check=True, capture_output=True, timeout=120,
     )
     from matplotlib.image import imread
 
     image = imread(shot)
-    assert image.shape[:2] == (1000, 1280)
+    assert image.shape[:2] == (1200, 1280)
     assert image[..., :3].std() > 0.05  # not a blank page
     orange = (np.abs(image[..., :3] - np.array([0.976, 0.451, 0.086])).max(axis=-1) < 0.1).sum()
     assert orange > 1000  # the Predict button (gradio's primary colour) is drawn

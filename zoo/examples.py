@@ -8,6 +8,7 @@ snippet run on it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,11 @@ EXAMPLE = "example"
 
 def _is_example(filename: str) -> bool:
     return filename.startswith(f"{EXAMPLE}/") or Path(filename).stem == EXAMPLE and "/" not in filename
+
+
+def lists_example(filenames: Iterable[str]) -> bool:
+    """True if a checkpoint's file list holds an example input (``example.<ext>`` or ``example/...``)."""
+    return any(_is_example(f) for f in filenames)
 
 
 def _example_of(files: dict[str, Path], where: str) -> Path:

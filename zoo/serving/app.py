@@ -2,7 +2,7 @@
 
 The one event is exposed as the API endpoint ``/predict`` (``gradio_client``:
 ``Client(url).predict(name, files, use_example, api_name="/predict")`` returns the markdown, the
-gallery and the JSON document).
+first picture, a gallery of any further pictures, and the JSON document).
 """
 
 from __future__ import annotations
@@ -48,22 +48,24 @@ def build_blocks(session: DemoSession, *, preview: bool = True) -> Any:
     """
     gr = import_gradio()
 
-    def run(name: str, files: list[str] | None, use_example: bool) -> tuple[str, list[tuple[str, str]], dict]:
+    def answer(name: str, files: list[str] | None, use_example: bool) -> tuple[str, str | None, list, dict]:
         try:
             view = session.predict(name, files, use_example)
         except ZooError as exc:  # shown in the page as one message, like the CLI's error line
             raise gr.Error(str(exc)) from None
-        return view.markdown, [(p, os.path.basename(p)) for p in view.pictures], view.document
+        # The first picture at its own aspect ratio; any further ones in a gallery below it.
+        first, more = (view.pictures[0], view.pictures[1:]) if view.pictures else (None, [])
+        return view.markdown, first, [(p, os.path.basename(p)) for p in more], view.document
 
     default = session.default_name()
     # The preview is computed now and is the components' initial value: the page opens with a
     # prediction already shown (no request round-trip, so also in a headless screenshot).
-    first: tuple[str, list[tuple[str, str]], dict | None] = ("", [], None)
+    shown: tuple[str, str | None, list, dict | None] = ("", None, [], None)
     if preview:
         try:
-            first = run(default, None, True)
+            shown = answer(default, None, True)
         except gr.Error as exc:  # the demo still serves the other checkpoints
-            first = (f"The example of **{default}** could not be predicted: {exc.message}", [], None)
+            shown = (f"The example of **{default}** could not be predicted: {exc.message}", None, [], None)
     with gr.Blocks(title="zoo serve", analytics_enabled=False) as blocks:
         gr.Markdown(_INTRO)
         with gr.Row():
@@ -73,11 +75,16 @@ def build_blocks(session: DemoSession, *, preview: bool = True) -> Any:
                 use_example = gr.Checkbox(value=True, label="use the example input (ignores uploads)")
                 button = gr.Button("Predict", variant="primary")
             with gr.Column(scale=2):
-                summary = gr.Markdown(first[0])
-                gallery = gr.Gallery(first[1], label="picture", columns=1, height=460, object_fit="contain")
-                document = gr.JSON(first[2], label="zoo predict --json")
-        outputs = [summary, gallery, document]
-        button.click(run, inputs=[name, files, use_example], outputs=outputs, api_name="predict")
+                summary = gr.Markdown(shown[0])
+                picture = gr.Image(shown[1], type="filepath", label="picture", interactive=False)
+                gallery = gr.Gallery(shown[2], label="more pictures", columns=2, visible=bool(shown[2]))
+                document = gr.JSON(shown[3], label="zoo predict --json", height=320)
+        outputs = [summary, picture, gallery, document]
+        # The API returns plain values; showing the gallery only when it has pictures is a second,
+        # UI-only step (an update object would leak into gradio_client's result).
+        button.click(answer, inputs=[name, files, use_example], outputs=outputs, api_name="predict").then(
+            lambda more: gr.Gallery(visible=bool(more)), inputs=gallery, outputs=gallery, api_name=False
+        )
         files.upload(lambda *_: False, inputs=files, outputs=use_example, api_name=False)
     blocks.zoo_session = session  # for launch(): the scratch folder it may serve files from
     return blocks

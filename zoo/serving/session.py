@@ -53,13 +53,15 @@ class DemoSession:
         self._counter_lock = threading.Lock()
 
     def default_name(self) -> str:
-        """The checkpoint shown first: the first one whose model implements the predict API."""
+        """The checkpoint shown first: the first that ships an example and implements the predict API."""
         from zoo.catalog import get_catalog
+        from zoo.examples import lists_example
         from zoo.plugins import get_host
         from zoo.predicting import implements_predict
 
         for name in self.names:
-            if implements_predict(get_host().registry.resolve(get_catalog().get(name).model).load_class()):
+            entry = get_catalog().get(name)
+            if lists_example(entry.files) and implements_predict(get_host().registry.resolve(entry.model).load_class()):
                 return name
         return self.names[0]
 
