@@ -30,3 +30,12 @@ def test_the_walkthrough_names_every_file_the_template_writes(tmp_path: Path) ->
     for path in out.rglob("*"):
         if path.is_file():
             assert path.name in walkthrough, f"the walkthrough's file tree misses {path.relative_to(out)}"
+
+
+def test_the_sdk_section_names_every_sdk_export() -> None:
+    import zoo.sdk
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text[text.index("## The plugin SDK"):text.index("## The catalog")]
+    missing = [name for name in zoo.sdk.__all__ if f"`{name}" not in section]
+    assert not missing, f"docs/architecture.md 'The plugin SDK' does not list {missing}"

@@ -13,7 +13,7 @@ Groups (see docs/architecture.md, "The plugin SDK"):
 
 - components and configs: ``Component``, ``Encoder``, ``Expert``, ``Memory``, ``Head``, ``Model``,
   ``Dataset``, ``ComponentConfig``, ``Part``, ``OptionalPart``, ``PartRef``, ``build``,
-  ``build_part``, ``resolve_config``, ``merge_overrides``, ``hookimpl``
+  ``build_part``, ``resolve_config``, ``config_class``, ``merge_overrides``, ``hookimpl``
 - errors and warnings: ``ZooError``, ``InputError``, ``ConfigError``, ``CatalogError``, ...
 - catalog lookup: ``catalog_entry``, ``catalog_ablation``, ``CatalogEntry``, ``MetricRecord``
 - data quality: ``SkippedRecords`` (the ``strict`` switch of loaders), ``DataWarning``,
@@ -23,7 +23,7 @@ Groups (see docs/architecture.md, "The plugin SDK"):
 - prediction: ``Processor``, ``Prediction``
 - engine: ``Trainer``, ``TrainConfig``, ``seed_everything``, ``Recipe``, ``run_holdout``,
   ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``, ``ablation_metric_records``,
-  ``ablation_markdown``
+  ``ablation_markdown``, ``load_latest_checkpoint``
 - metrics: ``CountingAccumulator``, ``MERAccumulator``, ``ClassificationAccumulator``,
   ``cil_metrics``, ``get_accumulator``, ``register_metric``, ``MetricWarning``
 - protocols: ``loso_splits``, ``Fold``, ``class_incremental_tasks``, ``density_split``
