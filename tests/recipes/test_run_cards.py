@@ -79,6 +79,13 @@ def test_a_synthetic_run_is_labelled_synthetic_everywhere_and_claims_no_real_dat
     assert record["arguments"] == {"recipe": "blobs-real-a", "data": str(synth), "overrides": [], "from_scratch": False}
     assert "from pretrained weights" in card["summary"]
 
+    code, output = zoo_cli("eval", f"local-dir:{tmp_path / 'run' / 'publish'}", "--dataset", "dataset/toy-blobs",
+                           "--data", synth, "split=test", "--json")
+    assert code == 0, output
+    evaluated = json.loads(output)
+    assert evaluated["synthetic"] is True and evaluated["measured_on"] == summary["measured_on"]
+    assert evaluated["metrics"]["accuracy"] == pytest.approx(summary["eval"]["accuracy"])
+
 
 def test_from_scratch_switches_every_pretrained_field_off_and_the_card_says_random_init(world, zoo_cli, tmp_path):
     synth, _ = world

@@ -49,7 +49,7 @@ def evaluate_checkpoint(
         progress: show a progress bar.
 
     Returns:
-        ``{"model", "measured_on", "metrics"}``.
+        ``{"model", "measured_on", "synthetic", "metrics"}`` (``measured_on`` names synthetic data so).
 
     Raises:
         InputError: for a malformed override or no dataset.
@@ -72,4 +72,6 @@ def evaluate_checkpoint(
     model = zoo.load(name)
     dataset = zoo.build(spec.name, **spec.config)
     trainer = Trainer(model, TrainConfig(batch_size=batch_size, progress=progress))
-    return {"model": name, "measured_on": spec.describe(), "metrics": trainer.evaluate(dataset)}
+    metrics = trainer.evaluate(dataset)
+    return {"model": name, "measured_on": spec.describe(), "synthetic": spec.synthetic_marker() is not None,
+            "metrics": metrics}
