@@ -234,7 +234,7 @@ def test_a_name_collision_fails_both_sides_and_nothing_else(colliding: Path) -> 
         assert "ZOO_DISABLE_PLUGINS=aaa_memory keeps zoo-l2hcount" in error
         assert "ZOO_DISABLE_PLUGINS=l2hcount keeps zoo-aaa-memory" in error
     assert not any(c.endswith(("dual-density", "aaa-own", "l2hcount")) for c in out["components"])
-    assert out["toy"] == "model/toy-fusion" and out["status"]["cmip_cil"] == [True, None]
+    assert out["toy"] == "model/toy-fusion" and out["status"]["toy_models"] == [True, None]
     # The in-tree catalog is not silently gone: asking for it says which collision withholds it.
     assert "'l2hcount-synth' is provided by plugin l2hcount" in out["synth"]
     assert "ZOO_DISABLE_PLUGINS=aaa_memory" in out["synth"]

@@ -322,7 +322,7 @@ class PluginHost:
                 claim("catalog entry", entry_name, item.status, False, True)
         failed: dict[str, ZooError] = {}
         for (kind, name), holders in sorted(claims.items()):
-            if len(holders) < 2 or sum(1 for _, override, _ in holders if override) == 1:
+            if len({s.name for s, _, _ in holders}) < 2 or sum(1 for _, override, _ in holders if override) == 1:
                 continue
             error = PluginConflictError(kind, name, [s for s, _, _ in holders])
             for status, _, new in holders:
