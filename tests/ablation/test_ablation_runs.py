@@ -116,6 +116,10 @@ def test_bad_specs_and_reused_folders_are_typed_errors(direct, tmp_path):
     other = load_spec(ref).model_copy(update={"overrides": ["train.lr=0.5"]})
     with pytest.raises(InputError, match="other arguments"):
         run_plan(make_plan(other, out))  # same OUT, other experiment: refused, nothing overwritten
+    typo = load_spec(ref).model_copy(update={"variants": {"full": [], "typo": ["model.expertz.b=None"]}})
+    with pytest.raises(ConfigError, match="variant 'typo' .*expertz"):
+        run_plan(make_plan(typo, tmp_path / "typo"))
+    assert not (tmp_path / "typo").exists()  # refused before anything was trained or written
     with pytest.raises(InputError, match="failed"):
         broken = load_spec(write_spec(tmp_path / "spec")).model_copy(update={"make_data": "python -c 'raise SystemExit(3)' {data}"})
         run_plan(make_plan(broken, tmp_path / "broken"))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.ablation.spec import AblationSpec, load_spec, slug
-from zoo.errors import InputError
+from zoo.errors import ConfigError, InputError
 
 PLAN_FILE = "ablation-plan.json"
 
@@ -165,6 +165,30 @@ def generate_data(plan: Plan, echo: Callable[[str], None]) -> None:
     tmp.rename(target)
 
 
+def check_variants(plan: Plan) -> None:
+    """Resolve every variant's recipe and configs before anything trains (a typo fails in seconds,
+    not after hours of the variants before it).
+
+    Raises:
+        ConfigError: naming the variant whose recipe, override or config does not resolve.
+    """
+    from zoo.engine.explain import explain_recipe
+    from zoo.engine.runner import resolve_run
+    from zoo.errors import ZooError
+
+    checked: set[str] = set()
+    for run in plan.runs:
+        if run.variant in checked:
+            continue
+        checked.add(run.variant)
+        try:
+            # The data root may not exist yet (make_data runs next): configs are checked without it.
+            recipe, _ = resolve_run(run.recipe, None, None, run.overrides, run.from_scratch)
+            explain_recipe(recipe)
+        except ZooError as exc:
+            raise ConfigError(f"Ablation {plan.spec.name}, variant {run.variant!r} ({run.overrides}): {exc}") from None
+
+
 def run_plan(plan: Plan, echo: Callable[[str], None] | None = None) -> None:
     """Run every unfinished run of ``plan`` (finished ones are skipped, partial ones resumed).
 
@@ -175,6 +199,7 @@ def run_plan(plan: Plan, echo: Callable[[str], None] | None = None) -> None:
     from zoo.engine.runner import run_recipe
 
     say = echo or (lambda _: None)
+    check_variants(plan)
     write_plan(plan)
     generate_data(plan, say)
     for index, run in enumerate(plan.runs, 1):
