@@ -37,9 +37,11 @@ def _write_run(folder: Path, epochs: int = 5, with_epochs: bool = True, negative
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
-    import matplotlib.pyplot as plt
+    import sys
 
-    plt.close("all")
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 def _visible_axes(fig):
@@ -125,3 +127,25 @@ def test_zoo_plot_command(tmp_path) -> None:
     (empty / "metrics.jsonl").write_text("")
     result = CliRunner().invoke(build_cli(), ["plot", str(empty)], catch_exceptions=False)
     assert result.exit_code == 1 and "no records to plot" in result.output
+
+
+def test_save_picture_writes_and_closes_the_figure(tmp_path) -> None:
+    from zoo.sdk import agg_pyplot, save_picture
+
+    plt = agg_pyplot()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    path = save_picture(fig, tmp_path / "line.png", dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_pictures_without_matplotlib_name_what_to_install(monkeypatch) -> None:
+    import sys
+
+    from zoo.errors import MissingDependencyError
+    from zoo.pictures import agg_pyplot
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'perception-zoo\[torch\]'"):
+        agg_pyplot()

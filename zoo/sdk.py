@@ -20,7 +20,7 @@ Groups (see docs/architecture.md, "The plugin SDK"):
   ``atomic_output_dir`` (writers build into a temporary folder and rename at the end),
   ``write_synthetic_marker`` (labels generated data as synthetic)
 - pretrained backbones: ``create_timm_model``, ``PretrainedWeights``
-- prediction: ``Processor``, ``Prediction``
+- prediction: ``Processor``, ``Prediction``, ``agg_pyplot``, ``save_picture`` (pictures for ``render``)
 - engine: ``Trainer``, ``TrainConfig``, ``seed_everything``, ``Recipe``, ``run_holdout``,
   ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``, ``ablation_metric_records``,
   ``ablation_markdown``, ``load_latest_checkpoint``
@@ -79,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     # prediction
     "Processor": "zoo.processing:Processor",
     "Prediction": "zoo.prediction:Prediction",
+    "agg_pyplot": "zoo.pictures:agg_pyplot",
+    "save_picture": "zoo.pictures:save_picture",
     # engine
     "Trainer": "zoo.engine.trainer:Trainer",
     "TrainConfig": "zoo.engine.config:TrainConfig",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.engine.run_log import read_log
+from zoo.pictures import agg_pyplot
 
 _SKIP = {"kind", "step", "epoch", "time"}
 _EPOCH_PREFIX = "train_"
@@ -106,18 +107,8 @@ def draw(figure_panels: list[Panel], x_label: str, title: str) -> Any:
     Raises:
         MissingDependencyError: if matplotlib is not installed.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display needed; must precede pyplot
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-    except ImportError:
-        from zoo.errors import MissingDependencyError
-
-        raise MissingDependencyError(
-            "zoo plot needs matplotlib: pip install 'perception-zoo[torch]' (or make setup)."
-        ) from None
+    plt = agg_pyplot()
+    from matplotlib.ticker import MaxNLocator
     cols = min(3, len(figure_panels))
     rows = math.ceil(len(figure_panels) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
@@ -175,9 +166,7 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for filename, fig in figures.items():
-        import matplotlib.pyplot as plt  # present: run_figures drew with it
-
-        fig.savefig(out / filename, dpi=100)
-        plt.close(fig)
+        fig.savefig(out / filename, dpi=100)  # not save_picture: a tight bbox would vary the size
+        agg_pyplot().close(fig)
         written.append(out / filename)
     return written

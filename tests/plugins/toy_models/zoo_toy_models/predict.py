@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from zoo.sdk import InputError, Processor
+from zoo.sdk import InputError, Processor, agg_pyplot, save_picture
 
 
 class ToyProcessor(Processor):
@@ -62,15 +62,7 @@ def outputs_of(logits: torch.Tensor) -> list[dict[str, Any]]:
 
 def draw_bars(outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
     """A bar chart of the class probabilities, ``<stem>.png``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(3, 2))
+    fig, ax = agg_pyplot().subplots(figsize=(3, 2))
     ax.bar(range(len(outputs["probabilities"])), outputs["probabilities"])
     ax.set_title(f"label {outputs['label']}")
-    path = out_dir / f"{stem}.png"
-    fig.savefig(path, dpi=50)
-    plt.close(fig)
-    return [path]
+    return [save_picture(fig, out_dir / f"{stem}.png", dpi=50)]
