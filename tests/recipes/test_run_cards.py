@@ -99,6 +99,21 @@ def test_from_scratch_switches_every_pretrained_field_off_and_the_card_says_rand
     assert card["provenance"]["overrides"] == ["train.epochs=1", "model.experts.a.config.pretrained=false"]
     assert "expert/test-backbone from random init" in card["summary"]
     assert card["reproduce"] == "zoo train blobs-real-a --data <DATA> --from-scratch train.epochs=1"
+    record = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert record["arguments"] == {"recipe": "blobs-real-a", "data": str(synth), "overrides": ["train.epochs=1"],
+                                   "from_scratch": True}  # as given: a re-run with them is recognised
+
+
+def test_an_ablation_from_scratch_is_recognised_as_finished_when_run_again(world, zoo_cli, tmp_path):
+    synth, _ = world
+    args = ("ablate", "blobs-real-a", "--swap", "train.lr=0.1", "--seeds", "0", "--from-scratch", "--data", synth,
+            "--out", tmp_path / "abl", "--json", "train.epochs=1")
+    code, output = zoo_cli(*args)
+    assert code == 0, output
+    saved = json.loads((tmp_path / "abl" / "reference" / "seed-0" / "publish" / "config.json").read_text())
+    assert saved["config"]["experts"]["a"]["config"]["pretrained"] is False
+    code, output = zoo_cli(*args)
+    assert code == 0 and output.count("finished earlier, skipped") == 2, output
 
 
 def test_real_data_keeps_the_recipe_wording_unless_a_dataset_override_changed_the_data(world, zoo_cli, tmp_path):

@@ -58,10 +58,11 @@ def ablate() -> None:
 @click.option("--seeds", help="Comma-separated seeds (default: the spec's; 0,1,2 for --swap).")
 @click.option("--data", type=click.Path(), help="Dataset root (default: the spec's make_data writes OUT/data).")
 @click.option("--out", type=click.Path(file_okay=False), help="Ablation folder (default runs/ablation-<name>).")
+@click.option("--from-scratch", is_flag=True, help="Every variant from random init (every `pretrained` field false).")
 @click.option("--plan", "plan_only", is_flag=True, help="Print one `zoo train` command per run instead of running.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON (default: markdown).")
 def run(args: tuple[str, ...], spec_ref: str | None, swaps: tuple[str, ...], grid: bool, seeds: str | None,
-        data: str | None, out: str | None, plan_only: bool, as_json: bool) -> None:
+        data: str | None, out: str | None, from_scratch: bool, plan_only: bool, as_json: bool) -> None:
     """Run (or --plan) an ablation. ARGS: RECIPE then KEY=VALUE overrides for every variant; with
     --spec, ARGS are only overrides. Finished runs in OUT are skipped, interrupted ones resumed."""
     from zoo.ablation import make_plan, run_plan, spec_from_swaps
@@ -76,6 +77,8 @@ def run(args: tuple[str, ...], spec_ref: str | None, swaps: tuple[str, ...], gri
         if not args:
             raise click.UsageError("name a RECIPE (or --spec <plugin>:<name>)")
         spec = spec_from_swaps(args[0], swaps, grid=grid, overrides=args[1:])
+    if from_scratch:
+        spec = spec.model_copy(update={"from_scratch": True})
     folder = Path(out or f"runs/ablation-{slug(spec.name.replace(':', '-'))}")
     plan = make_plan(spec, folder, data, _seeds(seeds))
     if plan_only:

@@ -138,31 +138,35 @@ def _check_summary(recipe: Recipe, summary: Any) -> None:
 
 
 def _publish(
-    trainer: Any, recipe: Recipe, summary: dict[str, Any], arguments: dict[str, Any], seconds: float
+    trainer: Any, recipe: Recipe, summary: dict[str, Any], arguments: dict[str, Any], applied: list[str],
+    seconds: float,
 ) -> Path:
-    """Write recipe.json, the publish folder (card from what ran) with metrics.json, then summary.json."""
+    """Write recipe.json, the publish folder (card from what ran) with metrics.json, then summary.json.
+
+    ``arguments`` are the run's own (recipe, data, overrides as given, from_scratch): summary.json
+    records them so that a re-run with the same arguments knows the run is done. ``applied`` are
+    every override applied (``--from-scratch`` expanded), for the card.
+    """
     import zoo
     from zoo.engine import run_card
 
     out_dir = Path(recipe.train.out_dir)
-    overrides = arguments["overrides"]
     (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
     provenance = run_card.run_provenance(
-        recipe, trainer.model, ref=arguments["recipe"], overrides=overrides, device=trainer.context.device,
+        recipe, trainer.model, ref=arguments["recipe"], overrides=applied, device=trainer.context.device,
         seconds=seconds,
     )
     reproduce = " ".join([
         "zoo train", provenance["recipe"], *(["--data <DATA>"] if arguments["data"] else []),
-        *(["--from-scratch"] if arguments["from_scratch"] else []), *arguments["explicit_overrides"],
+        *(["--from-scratch"] if arguments["from_scratch"] else []), *arguments["overrides"],
     ])
-    data_as_written = not any(o.split("=", 1)[0].startswith(("dataset.", "eval_dataset.")) for o in overrides)
+    data_as_written = not any(o.split("=", 1)[0].startswith(("dataset.", "eval_dataset.")) for o in applied)
     card = run_card.card_for(recipe, summary, reproduce, provenance, data_as_written=data_as_written)
     publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card)
     metrics = {"model": recipe.name, "synthetic": card["synthetic"], "metrics": card["metrics"], "provenance": provenance}
     run_card.write_json(publish_dir / run_card.METRICS_FILE, metrics)
     record = {
-        "arguments": {k: v for k, v in arguments.items() if k != "explicit_overrides"},
-        "summary": summary, "metrics": card["metrics"], "seconds": round(seconds, 3),
+        "arguments": arguments, "summary": summary, "metrics": card["metrics"], "seconds": round(seconds, 3),
         "synthetic": card["synthetic"], "publish_dir": "publish",
     }
     run_card.write_json(out_dir / run_card.SUMMARY_FILE, record)  # last: its presence means finished
@@ -228,8 +232,7 @@ def run_recipe(
     label_synthetic(summary, synthetic_marker(recipe))
     publish_dir = None
     if trainer.context.is_main:
-        arguments = {"recipe": ref, "data": data, "overrides": applied, "from_scratch": from_scratch,
-                     "explicit_overrides": list(overrides)}
-        publish_dir = _publish(trainer, recipe, summary, arguments, seconds)
+        arguments = {"recipe": ref, "data": data, "overrides": list(overrides), "from_scratch": from_scratch}
+        publish_dir = _publish(trainer, recipe, summary, arguments, applied, seconds)
     teardown_distributed()
     return RecipeResult(recipe, Path(recipe.train.out_dir), publish_dir, summary)
