@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.devices import model_placement, move_to, resolve_device, resolve_dtype
 from zoo.errors import InputError, ZooError
 from zoo.prediction import Prediction
 from zoo.processing import Processor
@@ -85,30 +86,38 @@ def predict(
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}.")
     out = _output_dir(out_dir)
-    import torch
-
     with _progress_bar(progress, len(items), batch_size) as bar:
         loaded = load_all(processor, items, bar)
-        stems = unique_stems(items) if out is not None else []
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)  # only now: every input was valid
-        outputs: list[dict[str, Any]] = [{} for _ in items]
-        files: list[list[Path]] = [[] for _ in items]
-        device_, dtype_ = model_placement(model)
-        bar.start("predicting", len(items))
-        for indices in batches(loaded, batch_size):
-            chunk = [loaded[i].item if loaded[i].item is not None else processor.load(items[i]) for i in indices]
-            batch = move_to(processor.collate(chunk), device_, dtype_)
-            with torch.inference_mode():
-                results = model.predict_step(batch)
-            _check_outputs(model, results, len(indices))
-            for i, item, result in zip(indices, chunk, results):
-                outputs[i] = result
-                if out is not None:
-                    files[i] = [Path(p) for p in model.render(item, result, out, stems[i])]
-            bar.advance(len(indices))
-    task = model.task
-    return [Prediction(processor.describe(x), task, outputs[i], files[i]) for i, x in enumerate(items)]
+        outputs, files = _run_batches(model, processor, items, loaded, batch_size, out, bar)
+    return [Prediction(processor.describe(x), model.task, outputs[i], files[i]) for i, x in enumerate(items)]
+
+
+def _run_batches(
+    model: Any, processor: Processor, items: list[Any], loaded: list[_Loaded], batch_size: int,
+    out: Path | None, bar: "_Bar",
+) -> tuple[list[dict[str, Any]], list[list[Path]]]:
+    """One forward per batch; each item's outputs and, with ``out``, its pictures."""
+    import torch
+
+    stems = unique_stems(items) if out is not None else []
+    outputs: list[dict[str, Any]] = [{} for _ in items]
+    files: list[list[Path]] = [[] for _ in items]
+    device, dtype = model_placement(model)
+    bar.start("predicting", len(items))
+    for indices in batches(loaded, batch_size):
+        chunk = [loaded[i].item if loaded[i].item is not None else processor.load(items[i]) for i in indices]
+        batch = move_to(processor.collate(chunk), device, dtype)
+        with torch.inference_mode():
+            results = model.predict_step(batch)
+        _check_outputs(model, results, len(indices))
+        for i, item, result in zip(indices, chunk, results):
+            outputs[i] = result
+            if out is not None:
+                files[i] = [Path(p) for p in model.render(item, result, out, stems[i])]
+        bar.advance(len(indices))
+    return outputs, files
 
 
 def prepare_model(name_or_model: Any, *, device: str | None = None, dtype: Any = None) -> Any:
@@ -252,31 +261,6 @@ def _path_parts(input: Any, index: int) -> list[str]:
     return [re.sub(r"[^\w.-]+", "-", n).strip("-") or "input" for n in names]
 
 
-def model_placement(model: Any) -> tuple[Any, Any]:
-    """The model's device and floating dtype (of its first parameter; cpu/None without any)."""
-    import torch
-
-    for tensor in (*model.parameters(), *model.buffers()):
-        if tensor.is_floating_point():
-            return tensor.device, tensor.dtype
-    return torch.device("cpu"), None
-
-
-def move_to(batch: Any, device: Any, dtype: Any) -> Any:
-    """Move every tensor of a (nested dict/list/tuple) batch to ``device``; floats also to ``dtype``."""
-    import torch
-
-    if isinstance(batch, torch.Tensor):
-        if batch.is_floating_point() and dtype is not None:
-            return batch.to(device=device, dtype=dtype)
-        return batch.to(device=device)
-    if isinstance(batch, dict):
-        return {k: move_to(v, device, dtype) for k, v in batch.items()}
-    if isinstance(batch, (list, tuple)) and not hasattr(batch, "_fields"):
-        return type(batch)(move_to(v, device, dtype) for v in batch)
-    return batch
-
-
 def nbytes(item: Any) -> int:
     """Bytes held by the tensors/arrays of an item (nested dicts, lists and tuples)."""
     if hasattr(item, "nbytes"):
@@ -288,60 +272,6 @@ def nbytes(item: Any) -> int:
     if isinstance(item, (list, tuple)):
         return sum(nbytes(v) for v in item)
     return 0
-
-
-_DTYPES = {
-    "float32": "float32", "fp32": "float32", "float": "float32",
-    "bfloat16": "bfloat16", "bf16": "bfloat16",
-    "float16": "float16", "fp16": "float16", "half": "float16",
-    "float64": "float64", "fp64": "float64", "double": "float64",
-}
-
-
-def resolve_dtype(dtype: Any) -> Any:
-    """A torch dtype from a torch dtype or a name (``"bf16"``, ``"float16"``, ...); None stays None.
-
-    Raises:
-        ConfigError: for a name that is not a floating dtype.
-    """
-    if dtype is None:
-        return None
-    import torch
-
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = _DTYPES.get(str(dtype).lower().removeprefix("torch."))
-    if name is None:
-        from zoo.errors import ConfigError
-
-        raise ConfigError(f"Unknown dtype {dtype!r}; expected one of {', '.join(sorted(set(_DTYPES)))}.")
-    return getattr(torch, name)
-
-
-def resolve_device(device: str | None) -> Any:
-    """A torch device from a name; ``"auto"`` picks cuda, then mps, then cpu; None stays None.
-
-    Raises:
-        ConfigError: if the name is not a device, or names a device this machine lacks.
-    """
-    if device is None:
-        return None
-    import torch
-
-    from zoo.errors import ConfigError
-
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ConfigError(f"Unknown device {device!r} ({exc}); expected cpu, cuda, cuda:N, mps or auto.") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"Device {device!r} asked for, but torch sees no CUDA GPU here; use --device cpu or auto.")
-    return resolved
 
 
 def _output_dir(out_dir: str | Path | None) -> Path | None:
