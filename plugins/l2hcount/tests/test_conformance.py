@@ -1,4 +1,4 @@
-"""The zoo conformance kit on every L2HCount component (build, forward, weights and config round trips)."""
+"""The zoo conformance kit on every component the plugin registers (no hand-written list)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,20 @@ import pytest
 
 from zoo.testing.conformance import check_component, conformance_names
 
+#: Smaller configs so the checks run in seconds (same modules, fewer channels).
 SMALL = {
     "encoder/vgg16-bn": {"width": 0.125},
     "memory/dual-density": {"slots": 32, "dim": 16},
     "head/hfem": {"channels": 16, "hidden": 8},
     "head/density-decoder": {"in_channels": [32, 64, 64], "dim": 32, "fine_dim": 16},
 }
+NAMES = conformance_names(distribution="zoo-l2hcount")
 
 
-def test_every_component_is_listed():
-    assert conformance_names(distribution="zoo-l2hcount") == [
-        "encoder/vgg16-bn", "memory/dual-density", "head/density-decoder", "head/hfem", "model/l2hcount",
-    ]
+def test_the_plugin_registers_components():
+    assert "model/l2hcount" in NAMES and len(NAMES) >= 5
 
 
-@pytest.mark.parametrize("name", ["encoder/vgg16-bn", "memory/dual-density", "head/density-decoder", "head/hfem"])
-def test_part_conforms(name):
-    check_component(name, **SMALL[name])
-
-
-def test_model_conforms(tiny_overrides):
-    check_component("model/l2hcount", **tiny_overrides)
+@pytest.mark.parametrize("name", NAMES)
+def test_component_conforms(name, tiny_overrides):
+    check_component(name, **(tiny_overrides if name == "model/l2hcount" else SMALL.get(name, {})))

@@ -11,7 +11,7 @@ from PIL import Image
 from scipy.io import loadmat, savemat
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_l2hcount.points_io import read_shanghaitech_mat, write_shanghaitech_mat
 
 POINTS_1BASED = np.array([[1.0, 1.0], [10.5, 4.0], [20.0, 12.0]])
@@ -78,7 +78,7 @@ def test_jhu_layout(tmp_path):
     (base / "gt" / "0003.txt").write_text("3 4 10 12 1 0\n20 2 8 8 2 1\n")
     (base / "image_labels.txt").write_text("0003,2,marathon,0,0\n")
     ds = zoo.build("dataset/jhu-crowd", root=str(tmp_path), split="val")
-    np.testing.assert_allclose(ds.read_points(ds.samples[0][1]), [[3, 4], [20, 2]])  # 0-based already
+    np.testing.assert_allclose(ds.samples[0].points, [[3, 4], [20, 2]])  # 0-based already
     assert ds[0]["count"].item() == 2
 
 
@@ -93,7 +93,7 @@ def test_nwpu_json_and_mat_layouts(tmp_path):
     (tmp_path / "test.txt").write_text("0003 1 1\n")
     ds = zoo.build("dataset/nwpu", root=str(tmp_path), split="train", training=False)
     assert ds.counts() == [2, 3]
-    np.testing.assert_allclose(ds.read_points(ds.samples[1][1]), POINTS_1BASED - 1)
+    np.testing.assert_allclose(ds.samples[1].points, POINTS_1BASED - 1)
     with pytest.raises(InputError, match="withheld"):
         zoo.build("dataset/nwpu", root=str(tmp_path), split="test")
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import zoo
-from zoo.errors import ConfigError
+from zoo.sdk import ConfigError
 
 
 @pytest.mark.parametrize("size", [(64, 64), (50, 77), (17, 33)])
@@ -70,7 +70,7 @@ def test_training_losses_are_the_documented_terms(tiny_model):
     batch = _batch()
     losses = tiny_model.training_step(batch)
     assert set(losses) == {"density", "head_mask", "gate"}
-    out = tiny_model(batch["image"], batch["regime"])
+    out = tiny_model(tiny_model.normalize(batch["image"]), batch["regime"])
     expected = torch.nn.functional.mse_loss(out.density, batch["density"] * tiny_model.config.density_scale)
     assert losses["density"].item() == pytest.approx(expected.item(), rel=1e-5)
     assert all(torch.isfinite(v) for v in losses.values())
@@ -97,32 +97,27 @@ def test_evaluation_step_counts_whole_images(tiny_model):
     batch = _batch()
     out = tiny_model.evaluation_step(batch)
     assert set(out) == {"pred_count", "gt_count"} and out["pred_count"].shape == (2,)
-    direct = tiny_model(batch["image"][:1]).density.sum() / tiny_model.config.density_scale
+    direct = tiny_model(tiny_model.normalize(batch["image"][:1])).density.sum() / tiny_model.config.density_scale
     assert out["pred_count"][0].item() == pytest.approx(direct.item(), rel=1e-5)
 
 
-class _LocalCounter(torch.nn.Module):
-    """A stand-in 'model' whose density at a stride-4 cell depends only on that cell's pixels."""
-
-    class config:  # noqa: N801 - mimics the attributes tiling reads
-        density_scale = 2.0
-
-    def forward(self, images):
-        from zoo_l2hcount.model import CountingOutput
-
-        h, w = images.shape[-2:]
-        pooled = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(images, (0, -w % 4, 0, -h % 4)), 4)
-        return CountingOutput(pooled.sum(1, keepdim=True), None, None)
+def _local_density(tile: torch.Tensor) -> torch.Tensor:
+    """A stand-in for the model whose density at a stride-4 cell depends only on that cell's pixels."""
+    h, w = tile.shape[-2:]
+    padded = torch.nn.functional.pad(tile.float(), (0, -w % 4, 0, -h % 4))
+    return torch.nn.functional.avg_pool2d(padded[None], 4)[0].sum(0)
 
 
 def test_tiles_partition_the_density_map():
     from zoo_l2hcount.tiling import tiled_density
 
     image = torch.rand(3, 230, 301)
-    whole = tiled_density(_LocalCounter(), image, tile_size=1024, max_side=4096)
-    tiled = tiled_density(_LocalCounter(), image, tile_size=64, max_side=100)
+    whole = _local_density(image)
+    calls = []
+    tiled = tiled_density(image, _local_density, tile_size=64, stride=4, multiple=16, progress=lambda d, t: calls.append((d, t)))
     assert whole.shape == tiled.shape == (58, 76)
     torch.testing.assert_close(tiled, whole)
+    assert calls[-1] == (20, 20) and len(calls) == 20  # 4 rows × 5 columns of 64-px tiles
 
 
 def test_padding_of_mixed_sizes_is_not_counted(tiny_model):
@@ -130,15 +125,25 @@ def test_padding_of_mixed_sizes_is_not_counted(tiny_model):
     small = torch.rand(3, 40, 28)
     batch = {"image": torch.nn.functional.pad(small, (0, 36, 0, 24))[None], "count": torch.ones(1),
              "size": torch.tensor([[40, 28]])}
-    assert tiny_model.evaluation_step(batch)["pred_count"][0].item() == pytest.approx(tiny_model.count(small).item())
+    alone = tiny_model(tiny_model.normalize(small[None])).density.sum() / tiny_model.config.density_scale
+    assert tiny_model.evaluation_step(batch)["pred_count"][0].item() == pytest.approx(alone.item(), rel=1e-5)
 
 
 def test_tiling_covers_the_image_exactly_once(tiny_model):
     tiny_model.eval()
-    image = torch.rand(3, 100, 140)
-    whole = tiny_model.density_map(image)
+    image = tiny_model.normalize(torch.rand(1, 3, 100, 140))[0]
+    (whole,) = tiny_model.densities([image])
     tiny_model.config.max_side, tiny_model.config.tile_size = 64, 64
-    tiled = tiny_model.density_map(image)
+    (tiled,) = tiny_model.densities([image])
     assert tiled.shape == whole.shape == (25, 35)
     # Tiles see 64 px of context, not the whole image: close but not bit-identical to one pass.
     assert tiled.sum().item() == pytest.approx(whole.sum().item(), rel=0.25)
+
+
+def test_batched_densities_equal_one_image_at_a_time(tiny_model):
+    tiny_model.eval()
+    images = [tiny_model.normalize(torch.rand(1, 3, h, w))[0] for h, w in ((40, 30), (33, 47), (48, 32), (40, 30))]
+    together = tiny_model.densities(images)
+    for image, dens in zip(images, together):
+        (alone,) = tiny_model.densities([image])
+        torch.testing.assert_close(dens, alone)

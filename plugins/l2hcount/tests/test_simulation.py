@@ -39,12 +39,13 @@ def test_transform_keeps_the_crop_size_and_doubles_the_heads():
     image = rng.random((32, 64, 3)).astype(np.float32)
     points = np.array([[10.0, 5.0], [30.0, 20.0], [50.0, 12.0]])
     sim = HighDensitySimulation(shift_range=(0.25, 0.25), stride=4)  # S = 16 exactly
-    out, new_points = sim(image, points, np.random.default_rng(1))
+    out, new_points, copies = sim(image, points, np.random.default_rng(1))
     assert out.shape == image.shape
     assert len(new_points) == 6
     offset = 10.0 - new_points[0, 0]  # the crop-back offset, a multiple of the stride
     assert offset % 4 == 0 and 0 <= offset <= 16
     np.testing.assert_allclose(new_points[3:, 0] - new_points[:3, 0], 16.0)
+    assert copies.tolist() == [[-offset, 0], [16 - offset, 0]]  # where each copy of the crop went
     # The blended image at a column holds ½ of the scene there and ½ of the scene 16 px to the left.
     col = 40
     src = col + int(offset)
@@ -57,5 +58,5 @@ def test_transform_keeps_the_crop_size_and_doubles_the_heads():
 def test_shift_is_rounded_to_the_stride():
     sim = HighDensitySimulation(shift_range=(0.1, 0.9), stride=8)
     for seed in range(20):
-        _, pts = sim(np.zeros((8, 100, 3), np.float32), np.array([[50.0, 4.0]]), np.random.default_rng(seed))
+        _, pts, _ = sim(np.zeros((8, 100, 3), np.float32), np.array([[50.0, 4.0]]), np.random.default_rng(seed))
         assert (pts[1, 0] - pts[0, 0]) % 8 == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from click.testing import CliRunner
 
@@ -23,6 +25,7 @@ def test_scenes_are_seeded_and_in_range():
 
 
 def test_make_synth_verb_writes_what_the_loader_reads(tmp_path):
+    tmp_path = tmp_path / "synth"
     result = CliRunner().invoke(l2hcount_group, ["make-synth", str(tmp_path), "--train", "3", "--test", "2", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert "train: 3 images" in result.output
@@ -31,3 +34,16 @@ def test_make_synth_verb_writes_what_the_loader_reads(tmp_path):
     assert len(train) == 3 and len(test) == 2
     assert max(train.counts()) <= LOW_DENSITY.max_heads < min(test.counts())
     assert (tmp_path / "part_A" / "test_data" / "ground-truth" / "GT_IMG_2.mat").is_file()
+    marker = json.loads((tmp_path / "SYNTHETIC.json").read_text())
+    assert marker["synthetic"] is True and marker["generator"] == "zoo l2hcount make-synth" and marker["seed"] == 1
+    assert marker["params"]["train"] == 3 and marker["params"]["test"] == 2
+
+
+def test_same_seed_same_files(tmp_path):
+    from zoo_l2hcount.synth import make_synthetic_shanghaitech
+
+    for name in ("a", "b"):
+        make_synthetic_shanghaitech(tmp_path / name, train=2, test=1, seed=7)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 7  # 3 images, 3 annotations, the marker
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)

@@ -28,7 +28,7 @@ def test_one_batch_is_overfitted(tiny_model, tmp_path):
 
 
 def test_sha_recipe_trains_and_evaluates_with_the_engine(tiny_overrides, tmp_path):
-    from zoo.engine.runner import run_recipe
+    from zoo.sdk import run_recipe
     from zoo_l2hcount.synth import make_synthetic_shanghaitech
 
     make_synthetic_shanghaitech(tmp_path / "data", train=4, test=2, seed=5)

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def sample_path() -> Path:
-    """Path of the embedded synthetic crowd scene used by the README demo.
+def example_path() -> Path:
+    """Path of the example input shipped with ``l2hcount-synth`` (a synthetic crowd of 90 heads).
 
-    Returns:
-        The path of ``samples/crowd_synth.jpg`` inside the installed package.
+    Its heads are in ``example.points.json`` beside it, which ``zoo.predict`` finds.
 
     Raises:
-        FileNotFoundError: if the package was installed without its sample file.
+        FileNotFoundError: if the package was installed without its checkpoint folder.
     """
-    path = _PACKAGE_DIR / "samples" / "crowd_synth.jpg"
+    path = _PACKAGE_DIR / "checkpoints" / "l2hcount-synth" / "example.jpg"
     if not path.is_file():
-        raise FileNotFoundError(f"The embedded sample {path} is missing; reinstall zoo-l2hcount.")
+        raise FileNotFoundError(f"The example input {path} is missing; reinstall zoo-l2hcount.")
     return path
-

@@ -50,13 +50,15 @@ def adaptive_sigmas(
     beta: float = ADAPTIVE_BETA,
     neighbours: int = ADAPTIVE_NEIGHBOURS,
     fallback_sigma: float = 15.0,
-    min_sigma: float = 1.0,
+    min_sigma: float | None = None,
 ) -> np.ndarray:
     """CSRNet's geometry-adaptive σ: ``beta`` × the sum of the distances to the 3 nearest heads.
 
     With fewer than ``neighbours + 1`` heads the rule is undefined (CSRNet's KD-tree returns
-    infinite distances), so every head gets ``fallback_sigma``. σ is clamped below by
-    ``min_sigma`` so that coincident annotations do not give a zero-width kernel.
+    infinite distances), so every head gets ``fallback_sigma``. By default σ is *not* clamped,
+    as in CSRNet: in a dense crowd many heads get σ < 1 px (a near-delta kernel), and coincident
+    annotations get σ = 0 (a delta, which is what ``gaussian_filter`` does with σ = 0).
+    ``min_sigma`` is the optional clamp (e.g. 1.0) for those who want no sub-pixel kernels.
 
     Returns:
         ``[N]`` float64 σ per head.
@@ -67,7 +69,8 @@ def adaptive_sigmas(
     from scipy.spatial import cKDTree
 
     distances, _ = cKDTree(pixels).query(pixels, k=neighbours + 1)
-    return np.maximum(beta * distances[:, 1:].sum(axis=1), min_sigma)
+    sigmas = beta * distances[:, 1:].sum(axis=1)
+    return sigmas if min_sigma is None else np.maximum(sigmas, min_sigma)
 
 
 def gaussian_profiles(centres: np.ndarray, sigmas: np.ndarray, length: int) -> np.ndarray:
@@ -75,12 +78,14 @@ def gaussian_profiles(centres: np.ndarray, sigmas: np.ndarray, length: int) -> n
 
     Inside the image the profile equals scipy's ``gaussian_filter`` kernel (truncate 4) exactly,
     up to the renormalisation factor, which is 1 for a head farther than its radius from a border.
+    σ = 0 gives a delta (radius 0), as ``gaussian_filter`` does.
     """
     axis = np.arange(length, dtype=np.float64)
     offset = axis[None, :] - centres[:, None].astype(np.float64)
     sig = sigmas[:, None].astype(np.float64)
     radius = np.floor(TRUNCATE * sig + 0.5)
-    profile = np.exp(-0.5 * (offset / sig) ** 2)
+    # σ = 0 has radius 0: only the centre tap survives, whatever σ is divided by here.
+    profile = np.exp(-0.5 * (offset / np.where(sig > 0, sig, 1.0)) ** 2)
     profile[np.abs(offset) > radius] = 0.0
     return profile / profile.sum(axis=1, keepdims=True)
 
@@ -93,6 +98,7 @@ def density_map(
     sigma: float = 4.0,
     fallback_sigma: float = 15.0,
     dtype: type = np.float32,
+    min_sigma: float | None = None,
 ) -> np.ndarray:
     """Render the ``height × width`` density of ``points`` (0-based ``(x, y)``).
 
@@ -104,6 +110,7 @@ def density_map(
         sigma: σ of the fixed kernel, in pixels.
         fallback_sigma: σ of the adaptive kernel when there are too few neighbours.
         dtype: output dtype (the rendering itself is float64).
+        min_sigma: the adaptive kernel's optional clamp (None: CSRNet's rule, no clamp).
 
     Returns:
         The density map; its sum equals the number of heads inside the image.
@@ -115,15 +122,15 @@ def density_map(
         raise ValueError(f"Image size must be non-negative, got {height}×{width}.")
     if kernel not in ("fixed", "adaptive"):
         raise ValueError(f"kernel must be 'fixed' or 'adaptive', got {kernel!r}.")
-    if sigma <= 0 or fallback_sigma <= 0:
-        raise ValueError(f"σ must be positive (sigma={sigma}, fallback_sigma={fallback_sigma}).")
+    if sigma <= 0 or fallback_sigma <= 0 or (min_sigma is not None and min_sigma <= 0):
+        raise ValueError(f"σ must be positive (sigma={sigma}, fallback_sigma={fallback_sigma}, min_sigma={min_sigma}).")
     pixels, inside = head_pixels(points, height, width)
     pixels = pixels[inside]
     out = np.zeros((height, width), dtype=np.float64)
     if len(pixels) == 0:
         return out.astype(dtype)
     if kernel == "adaptive":
-        sigmas = adaptive_sigmas(pixels, fallback_sigma=fallback_sigma)
+        sigmas = adaptive_sigmas(pixels, fallback_sigma=fallback_sigma, min_sigma=min_sigma)
     else:
         sigmas = np.full(len(pixels), float(sigma))
     for start in range(0, len(pixels), _HEADS_PER_BLOCK):

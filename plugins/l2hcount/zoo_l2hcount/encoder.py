@@ -1,43 +1,63 @@
-"""VGG16-BN encoder (timm, ``features_only``) returning the stride 4, 8 and 16 feature maps."""
+"""VGG16-BN encoder (timm, ``features_only``) returning the stride 4, 8 and 16 feature maps.
+
+ImageNet initialisation goes through ``zoo.sdk.create_timm_model`` with the pinned
+``timm/vgg16_bn.tv_in1k`` weights (the standard HF cache, the zoo's checksum): the paper does not
+say how its encoder starts, the field (CSRNet, MPCount) starts from ImageNet, and so do the
+real-data recipes. When the weights are neither cached nor reachable the build fails loudly
+(``PretrainedWeightsUnavailableError``): ``pretrained=False`` is the only way to random init.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
 
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 from torch import nn
 
 import zoo
 
-log = logging.getLogger(__name__)
-
 #: VGG16's convolution widths per stage ("M" = 2x2 max-pool), as in timm's ``cfgs["vgg16"]``.
 _VGG16_STAGES: list[Any] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-#: timm's hub id of the ImageNet weights of ``vgg16_bn`` (only ever read from the local cache).
-_PRETRAINED_REPO = "timm/vgg16_bn.tv_in1k"
+#: The Hub repository of the ImageNet weights (pinned in the zoo's backbone table).
+PRETRAINED_REPO = "timm/vgg16_bn.tv_in1k"
 #: Feature levels of timm's VGG: index 2, 3, 4 are the outputs at stride 4, 8, 16.
 _OUT_INDICES = (2, 3, 4)
 STRIDES = (4, 8, 16)
 
 
+class VGG16BNEncoderConfig(zoo.ComponentConfig):
+    """``width`` scales every convolution (1.0 = VGG16-BN); ``pretrained`` = ImageNet weights."""
+
+    width: float = Field(1.0, gt=0, le=1.0, description="channel multiplier (1.0 = VGG16-BN)")
+    pretrained: bool = Field(
+        False, description="ImageNet weights (timm/vgg16_bn.tv_in1k through the Hub; the recipes set true); false: random init"
+    )
+    in_chans: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _weights_exist(self) -> "VGG16BNEncoderConfig":
+        if self.pretrained and self.width != 1.0:
+            raise ValueError(f"ImageNet weights exist for width 1.0 only (got width={self.width}); set pretrained=false")
+        return self
+
+
 class VGG16BNEncoder(zoo.Encoder):
     """VGG16 with batch norm; outputs ``[C4, C8, C16]`` feature maps at strides 4, 8 and 16.
 
-    ``width`` scales every convolution (1.0 is the real VGG16-BN; the synthetic checkpoint uses a
-    narrower network so that it stays small). ImageNet weights are used only when ``pretrained`` is
-    set, ``width == 1`` and the weights are already in the local Hugging Face cache: nothing is
-    ever downloaded.
+    ``width`` scales every convolution (the synthetic checkpoint uses a narrower network so that
+    it stays small; only width 1.0 has ImageNet weights).
     """
 
-    class Config(zoo.ComponentConfig):
-        width: float = Field(1.0, gt=0, le=1.0, description="channel multiplier (1.0 = VGG16-BN)")
-        pretrained: bool = Field(False, description="use cached ImageNet weights if present (never downloads)")
-        in_chans: int = Field(3, ge=1)
+    Config = VGG16BNEncoderConfig
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: VGG16BNEncoderConfig | None = None) -> None:
+        """Build the encoder (fetching the pinned ImageNet weights when ``pretrained``).
+
+        Raises:
+            zoo.sdk.PretrainedWeightsUnavailableError: ``pretrained`` and the weights are neither
+                cached nor reachable (the message names the repository and ``zoo download``).
+        """
         super().__init__(config)
         cfg = self.config
         self.body = _build_vgg(cfg.width, cfg.in_chans, cfg.pretrained)
@@ -57,42 +77,23 @@ def _scaled_stages(width: float) -> list[Any]:
 
 
 def _build_vgg(width: float, in_chans: int, pretrained: bool) -> nn.Module:
-    """Build timm's VGG16-BN feature extractor, optionally narrower, optionally with cached weights."""
+    """timm's VGG16-BN feature extractor: through the zoo's pinned weights, or narrower and random."""
+    if width == 1.0:
+        from zoo.sdk import PretrainedWeights, create_timm_model
+
+        weights = PretrainedWeights.known(PRETRAINED_REPO) if pretrained else None
+        return create_timm_model("vgg16_bn", pretrained=weights, features_only=True, out_indices=_OUT_INDICES, in_chans=in_chans)
+    # timm's create_model has no width knob: build its VGG class with scaled stages (random init).
     from timm.models import vgg as timm_vgg
     from timm.models._builder import build_model_with_cfg
 
-    cached = _cached_pretrained_file() if pretrained and width == 1.0 else None
-    if pretrained and cached is None:
-        log.warning(
-            "encoder/vgg16-bn: pretrained=True but no cached ImageNet weights for width=%s; "
-            "using random initialisation (nothing is downloaded).",
-            width,
-        )
-    overlay = {"file": cached, "hf_hub_id": None} if cached else None
     return build_model_with_cfg(
         timm_vgg.VGG,
         "vgg16_bn",
-        cached is not None,
+        False,
         model_cfg=_scaled_stages(width),
         norm_layer=nn.BatchNorm2d,
         in_chans=in_chans,
         feature_cfg=dict(flatten_sequential=True, out_indices=_OUT_INDICES),
-        pretrained_filter_fn=timm_vgg._filter_fn,
-        pretrained_cfg_overlay=overlay,
         features_only=True,
     )
-
-
-def _cached_pretrained_file() -> str | None:
-    """Path of timm's cached ``vgg16_bn`` weights, or None; never touches the network."""
-    if os.environ.get("ZOO_L2HCOUNT_NO_PRETRAINED"):
-        return None
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return None
-    for filename in ("model.safetensors",):  # safetensors only: never unpickle
-        hit = try_to_load_from_cache(_PRETRAINED_REPO, filename)
-        if isinstance(hit, str):
-            return hit
-    return None

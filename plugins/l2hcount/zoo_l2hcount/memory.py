@@ -16,10 +16,12 @@ LOW, HIGH = 0, 1
 
 
 class MemoryOutput(NamedTuple):
-    """What a memory read returns: the features after the read and the gate's logits (or None)."""
+    """What a memory read returns: the features after the read, the gate's logits (or None) and,
+    when asked for, the attention over the slots (``[B, H·W, slots]``, for MPCount's consistency)."""
 
     features: torch.Tensor
     gate_logits: torch.Tensor | None
+    attention: torch.Tensor | None = None
 
 
 class DualDensityMemory(zoo.Memory):
@@ -48,7 +50,7 @@ class DualDensityMemory(zoo.Memory):
         self.gate = nn.Conv2d(cfg.dim, 1, kernel_size=1) if cfg.dual else None
 
     def read(self, features: torch.Tensor, bank: int) -> torch.Tensor:
-        """Attention read of one bank for every pixel of ``features`` ``[B, D, H, W]``."""
+        """Attention read of one bank for every pixel of ``features`` ``[B, D, H, W]`` (chunked)."""
         b, d, h, w = features.shape
         queries = features.flatten(2).transpose(1, 2).reshape(b * h * w, d)
         memory = self.banks[bank]
@@ -58,36 +60,75 @@ class DualDensityMemory(zoo.Memory):
             for chunk in queries.split(self.config.chunk_pixels)
         ]
         read = torch.cat(chunks, dim=0) if chunks else queries.new_zeros(0, d)
-        return read.reshape(b, h * w, d).transpose(1, 2).reshape(b, d, h, w)
+        return _to_map(read, b, h, w)
 
-    def forward(self, features: torch.Tensor, regime: torch.Tensor | None = None) -> MemoryOutput:
+    def attention(self, features: torch.Tensor, bank: int) -> torch.Tensor:
+        """``softmax(Mᵀy/√d)`` of one bank for every pixel: ``[B, H·W, slots]`` (not chunked:
+        training crops only)."""
+        queries = features.flatten(2).transpose(1, 2)
+        return torch.softmax(queries @ self.banks[bank].t() / math.sqrt(features.shape[1]), dim=-1)
+
+    def forward(
+        self, features: torch.Tensor, regime: torch.Tensor | None = None, return_attention: bool = False
+    ) -> MemoryOutput:
         """Read the memory.
 
         Args:
             features: ``[B, dim, H, W]`` queries.
             regime: ``[B]`` labels (``LOW``/``HIGH``) of training crops; ``None`` at inference,
                 where the gate fuses both banks.
+            return_attention: also return the attention of each pixel over the slots of the bank
+                it read (training only: it needs ``regime``, or ``dual=False``).
 
         Returns:
-            The features plus the read, and the gate's logits ``[B, 1, H, W]`` (None if single).
+            The features plus the read, the gate's logits ``[B, 1, H, W]`` (None if single) and
+            the attention (None unless asked for).
+
+        Raises:
+            ValueError: if the attention is asked for at inference of the dual memory (two banks
+                are read there, fused by the gate: there is no single attention).
         """
-        if not self.config.dual:
-            return MemoryOutput(features + self.read(features, 0), None)
+        if return_attention and self.config.dual and regime is None:
+            raise ValueError("the dual memory's attention is defined per training crop: pass regime.")
+        if not self.config.dual:  # one bank, read by every crop
+            one_bank = torch.zeros(len(features), dtype=torch.long, device=features.device)
+            read, attention = self._read_banks(features, one_bank, return_attention)
+            return MemoryOutput(read, None, attention)
         gate_logits = self.gate(features)
         if regime is not None:
-            return MemoryOutput(features + self._read_by_regime(features, regime), gate_logits)
+            read, attention = self._read_banks(features, regime, return_attention)
+            return MemoryOutput(read, gate_logits, attention)
         gate = torch.sigmoid(gate_logits)
         fused = gate * self.read(features, HIGH) + (1 - gate) * self.read(features, LOW)
         return MemoryOutput(features + fused, gate_logits)
 
-    def _read_by_regime(self, features: torch.Tensor, regime: torch.Tensor) -> torch.Tensor:
-        """Each crop reads its own regime's bank (only the crops of a bank are sent to it)."""
+    def _read_banks(
+        self, features: torch.Tensor, regime: torch.Tensor, return_attention: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Each crop reads its own regime's bank (only the crops of a bank are sent to it).
+
+        Returns:
+            ``features + read`` and, if asked for, the attention ``[B, H·W, slots]``.
+        """
+        b, d, h, w = features.shape
         read = torch.zeros_like(features)
-        for bank in (LOW, HIGH):
+        attention = features.new_zeros(b, h * w, self.config.slots) if return_attention else None
+        for bank in range(self.banks.shape[0]):
             rows = (regime == bank).nonzero(as_tuple=True)[0]
-            if rows.numel():
+            if not rows.numel():
+                continue
+            if attention is None:
                 read = read.index_copy(0, rows, self.read(features[rows], bank))
-        return read
+                continue
+            probs = self.attention(features[rows], bank)
+            attention = attention.index_copy(0, rows, probs)
+            read = read.index_copy(0, rows, _to_map(probs @ self.banks[bank], len(rows), h, w))
+        return features + read, attention
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         return (torch.randn(2, self.config.dim, 4, 4),)
+
+
+def _to_map(rows: torch.Tensor, b: int, h: int, w: int) -> torch.Tensor:
+    """``[B·H·W, D]`` (or ``[B, H·W, D]``) pixel rows back to a ``[B, D, H, W]`` map."""
+    return rows.reshape(b, h * w, -1).transpose(1, 2).reshape(b, -1, h, w)

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 
 def _as_points(array: object, path: Path, one_based: bool) -> np.ndarray:
-    pts = np.asarray(array, dtype=np.float64)
+    try:
+        pts = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: the head positions are not numbers.") from None
     if pts.size == 0:
         return np.zeros((0, 2))
     if pts.ndim != 2 or pts.shape[1] < 2:
@@ -30,8 +33,10 @@ def _loadmat(path: Path, key: str) -> dict:
 
     try:
         mat = loadmat(str(path))
-    except (OSError, ValueError, TypeError) as exc:
-        raise InputError(f"{path} is not a readable MATLAB .mat file: {exc}") from None
+    except NotImplementedError:  # scipy's answer to MATLAB 7.3 (HDF5) files
+        raise InputError(f"{path} is a MATLAB v7.3 (HDF5) file; re-save it with `save -v7`.") from None
+    except Exception as exc:  # noqa: BLE001 - a corrupt file raises any of OSError, IndexError, MatReadError, ...
+        raise InputError(f"{path} is not a readable MATLAB .mat file ({type(exc).__name__}: {exc}).") from None
     if key not in mat:
         raise InputError(f"{path} has no {key!r} (keys: {sorted(k for k in mat if not k.startswith('__'))}).")
     return mat
@@ -52,6 +57,10 @@ def read_shanghaitech_mat(path: str | Path) -> np.ndarray:
     return _as_points(location, path, one_based=True)
 
 
+#: The text part of a MAT-file v5 header (116 bytes), without a timestamp.
+_MAT_HEADER = b"MATLAB 5.0 MAT-file, Platform: posix, written by zoo-l2hcount".ljust(116)
+
+
 def write_shanghaitech_mat(path: str | Path, points: np.ndarray) -> None:
     """Write 0-based ``points`` as a ShanghaiTech ``.mat`` (a 1×1 cell of a struct ``location, number``)."""
     from scipy.io import savemat
@@ -63,6 +72,10 @@ def write_shanghaitech_mat(path: str | Path, points: np.ndarray) -> None:
     cell = np.empty((1, 1), dtype=object)
     cell[0, 0] = struct
     savemat(str(path), {"image_info": cell})
+    # The MAT header's 116 text bytes hold a creation time: fix them so the same points give the
+    # same file (seeded synthetic data is then byte-identical; readers ignore this text).
+    with open(path, "r+b") as handle:
+        handle.write(_MAT_HEADER)
 
 
 def read_annpoints_mat(path: str | Path) -> np.ndarray:
@@ -83,8 +96,12 @@ def read_jhu_txt(path: str | Path) -> np.ndarray:
         InputError: if a line has fewer than two numbers.
     """
     path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not a readable JHU-Crowd++ text annotation ({exc}).") from None
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(text.splitlines(), 1):
         fields = line.replace(",", " ").split()
         if not fields:
             continue
@@ -104,8 +121,42 @@ def read_nwpu_json(path: str | Path) -> np.ndarray:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} is not a readable NWPU JSON annotation: {exc}") from None
     if not isinstance(data, dict) or "points" not in data:
         raise InputError(f"{path} has no 'points' list.")
     return _as_points(data["points"], path, one_based=False)
+
+
+def split_points(points: np.ndarray, width: int, height: int) -> tuple[np.ndarray, int, int]:
+    """Validate head positions against their image.
+
+    Returns:
+        ``(inside, non_finite, outside)``: the finite heads whose pixel ``floor(p + 0.5)`` lies
+        in the ``width × height`` image, and how many heads were NaN/infinite or outside it.
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    finite = np.isfinite(pts).all(axis=1)
+    pixels = np.floor(np.where(finite[:, None], pts, 0.0) + 0.5)
+    inside = finite & (pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
+    return pts[inside], int((~finite).sum()), int((finite & ~inside).sum())
+
+
+def read_points_file(path: str | Path) -> np.ndarray:
+    """Heads of an annotation file in any of the four datasets' formats, chosen by its name.
+
+    ``GT_*.mat`` → ShanghaiTech; other ``.mat`` → ``annPoints`` (UCF-QNRF, NWPU); ``.json`` →
+    NWPU's ``{"points": ...}``; ``.txt`` → JHU-Crowd++.
+
+    Raises:
+        InputError: if the suffix is none of those or the file cannot be read.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        return read_shanghaitech_mat(path) if path.name.startswith("GT_") else read_annpoints_mat(path)
+    if suffix == ".json":
+        return read_nwpu_json(path)
+    if suffix == ".txt":
+        return read_jhu_txt(path)
+    raise InputError(f"{path}: unknown annotation format; expected a .mat, .json or .txt head annotation.")

@@ -1,72 +1,112 @@
-"""``zoo predict l2hcount-*``: count each image and write a density overlay PNG."""
+"""The model side of ``zoo.predict``: one batched forward per batch, and the picture of a prediction.
+
+The picture (``<stem>_density.png``): the input on the left (with the annotated heads when they
+are known), the predicted density on the right with a colour bar (heads per 4×4-pixel cell), the
+predicted count — and the true count and the error when annotations are given — in the title.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from zoo_l2hcount.images import read_rgb
+from zoo_l2hcount.processor import CrowdItem
+from zoo_l2hcount.tiling import tile_grid, tiled_density
 
-#: Weight of the density colours in the overlay (the rest is the image, slightly darkened).
-_OVERLAY_ALPHA = 0.55
-
-
-def colourise(density: np.ndarray) -> np.ndarray:
-    """Map a density (any range) to ``[H, W, 3]`` uint8 colours (dark blue → cyan → yellow → red)."""
-    peak = float(density.max())
-    t = np.clip(density / peak, 0.0, 1.0) if peak > 0 else np.zeros_like(density)
-    red = np.clip(1.5 - np.abs(4 * t - 3), 0, 1)
-    green = np.clip(1.5 - np.abs(4 * t - 2), 0, 1)
-    blue = np.clip(1.5 - np.abs(4 * t - 1), 0, 1)
-    return (np.stack([red, green, blue], axis=-1) * 255).astype(np.uint8)
+#: The picture shows images at most this many pixels on their long side (big inputs are subsampled).
+DISPLAY_SIDE = 1200
 
 
-def overlay(image: np.ndarray, density: np.ndarray) -> np.ndarray:
-    """Blend the colourised density (upsampled to the image) over ``image`` ``[H, W, 3]`` in [0, 1]."""
-    from PIL import Image
-
-    h, w = image.shape[:2]
-    colours = Image.fromarray(colourise(density)).resize((w, h), Image.BILINEAR)
-    level = (np.clip(density / max(float(density.max()), 1e-12), 0, 1) * 255).astype(np.uint8)
-    weight = np.asarray(Image.fromarray(level).resize((w, h), Image.BILINEAR), dtype=np.float32)[..., None] / 255.0
-    alpha = _OVERLAY_ALPHA * np.sqrt(weight)  # faint density stays visible, background stays the image
-    blended = (1 - alpha) * image * 255.0 * 0.85 + alpha * np.asarray(colours, dtype=np.float32)
-    return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
-
-
-def predict_files(model: Any, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
-    """Count the crowd of each image and write ``<stem>_density.png`` overlays.
-
-    Args:
-        model: an L2HCount model (any device; it is put in eval mode).
-        inputs: image paths (8-bit RGB or grayscale, any size).
-        output_dir: where the overlays go (created); default: the current folder.
+def predict_step(model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """Count every item of a ``CrowdProcessor`` batch: one forward for the stacked images, tiles
+    (with a progress bar on a terminal) for the images longer than ``max_side``.
 
     Returns:
-        ``{"results": [{"input", "count", "width", "height", "overlay"}]}``.
-
-    Raises:
-        zoo.errors.InputError: for a missing, empty or non-image file or an unsupported bit depth
-            (raised before anything is written).
+        ``{"count", "width", "height", "tiles"}`` per item, plus ``"true_count"``, ``"error"`` and
+        ``"annotation"`` when the item's heads are known.
     """
-    from PIL import Image
+    from zoo_l2hcount.model import OUTPUT_STRIDE, PAD_MULTIPLE
 
-    images = [(path, read_rgb(path)) for path in inputs]  # validate every input first
-    out = Path(output_dir) if output_dir else Path.cwd()
-    out.mkdir(parents=True, exist_ok=True)
-    model.eval()
-    device = next(model.parameters()).device
-    results = []
-    for path, rgb in images:
-        tensor = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).to(device)
-        density = model.density_map(tensor).float().cpu().numpy()
-        target = out / f"{Path(path).stem}_density.png"
-        Image.fromarray(overlay(rgb, density)).save(target)
-        results.append({
-            "input": str(path), "count": round(float(density.sum()), 2),
-            "width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "overlay": str(target),
-        })
-    return {"results": results}
+    cfg = model.config
+    items: list[CrowdItem] = batch["items"]
+    stacked = iter(range(len(items)))
+    densities = None
+    if batch["pixel_values"] is not None:
+        densities = model(batch["pixel_values"]).density[:, 0].float() / cfg.density_scale
+    outputs = []
+    for item in items:
+        tiles = 1
+        if max(item.height, item.width) > cfg.max_side:
+            tiles = len(tile_grid(item.height, item.width, cfg.tile_size, PAD_MULTIPLE))
+            with _tile_progress(tiles) as progress:
+                density = tiled_density(item.image, model.tile_density, cfg.tile_size, OUTPUT_STRIDE, PAD_MULTIPLE, progress)
+        else:
+            row = next(stacked)
+            density = densities[row, : -(-item.height // OUTPUT_STRIDE), : -(-item.width // OUTPUT_STRIDE)]
+        item.density = density.cpu().numpy()
+        outputs.append(_outputs(item, tiles))
+    return outputs
+
+
+def _outputs(item: CrowdItem, tiles: int) -> dict[str, Any]:
+    count = float(item.density.sum(dtype=np.float64))
+    out: dict[str, Any] = {"count": round(count, 2), "width": item.width, "height": item.height, "tiles": tiles}
+    if item.points is not None:
+        out.update(true_count=len(item.points), error=round(count - len(item.points), 2), annotation=item.annotation)
+    return out
+
+
+@contextmanager
+def _tile_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar over the tiles of one image, on a terminal and for more than one tile."""
+    if total <= 1 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"tiles of a large image ({total})", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def render(item: CrowdItem, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+    """Draw ``<stem>_density.png``: input | density with a colour bar, counts in the title.
+
+    Returns:
+        The path of the picture.
+    """
+    from zoo.sdk import agg_pyplot, save_picture
+
+    plt = agg_pyplot()
+    step = max(1, -(-max(item.height, item.width) // DISPLAY_SIDE))
+    image = item.image[:, ::step, ::step].permute(1, 2, 0).numpy()
+    extent = (-0.5, item.width - 0.5, item.height - 0.5, -0.5)  # both panels in input pixels
+    aspect = item.height / item.width
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, max(3.0, 5.2 * aspect) + 0.8), constrained_layout=True)
+    left.imshow(image, extent=extent, interpolation="antialiased")
+    left.set_title("input" + ("" if item.points is None else f" with the {len(item.points)} annotated heads"))
+    if item.points is not None and len(item.points):
+        size = max(2.0, 12.0 * min(1.0, 400 / len(item.points)))
+        left.scatter(item.points[:, 0], item.points[:, 1], s=size, c="#39ff14", marker="+", linewidths=0.7)
+    shown = right.imshow(item.density, cmap="magma", extent=extent, interpolation="bilinear", vmin=0)
+    right.set_title("predicted density")
+    fig.colorbar(shown, ax=right, fraction=0.046, pad=0.02, label="heads per 4×4-pixel cell")
+    for axis in (left, right):
+        axis.set_xticks([])
+        axis.set_yticks([])
+    fig.suptitle(_title(outputs), fontsize=14)
+    return [save_picture(fig, Path(out_dir) / f"{stem}_density.png", dpi=110)]
+
+
+def _title(outputs: dict[str, Any]) -> str:
+    title = f"predicted count {outputs['count']:.1f}"
+    if "true_count" in outputs:
+        title += f"   ·   true count {outputs['true_count']}   (error {outputs['error']:+.1f})"
+    return title

@@ -74,16 +74,29 @@ class HighDensitySimulation:
 
     def __call__(
         self, image: np.ndarray, points: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the simulated crop (same size as ``image``) and its points."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the simulated crop (same size as ``image``), its points, and where the copies are.
+
+        Returns:
+            ``(image, points, copies)``: ``copies`` is ``[2^repeats, 2]`` int64, the ``(dx, dy)``
+            translation (pixels, multiples of ``stride``) of each copy of the input crop inside the
+            simulated one: input pixel ``(x, y)`` appears at ``(x + dx, y + dy)``. HFEM's
+            feature-consistency loss compares the features at those positions.
+        """
+        copies = np.zeros((1, 2), dtype=np.int64)
         for _ in range(self.repeats):
             axis = int(rng.integers(0, 2)) if self.vertical else 1
-            image, points = self._once(image, points, axis, rng)
-        return image, points
+            image, points, shift, offset = self._once(image, points, axis, rng)
+            moved = np.concatenate([copies, copies], axis=0)
+            # P_R keeps the copy in place, P_L moves it by S; the crop-back moves both by -offset.
+            moved[: len(copies), 1 - axis] -= offset
+            moved[len(copies) :, 1 - axis] += shift - offset
+            copies = moved
+        return image, points, copies
 
     def _once(
         self, image: np.ndarray, points: np.ndarray, axis: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
         extent = image.shape[axis]
         low, high = (int(round(f * extent)) for f in self.shift_range)
         shift = int(round(rng.integers(low, max(low, high) + 1) / self.stride)) * self.stride
@@ -93,4 +106,4 @@ class HighDensitySimulation:
         index = [slice(None)] * simulated.ndim
         index[axis] = slice(offset, offset + extent)
         new_points[:, 1 - axis] -= offset
-        return simulated[tuple(index)], new_points
+        return simulated[tuple(index)], new_points, shift, offset

@@ -106,41 +106,73 @@ def write_split(out: Path, split: str, count: int, spec: SceneSpec, seed: int) -
     return counts
 
 
+#: What ``zoo l2hcount make-synth`` writes by default (the synthetic recipe's data).
+DEFAULT_TRAIN, DEFAULT_TEST, DEFAULT_SEED = 200, 50, 0
+GENERATOR = "zoo l2hcount make-synth"
+
+
 def make_synthetic_shanghaitech(
-    out: str | Path, train: int = 120, test: int = 40, seed: int = 0, part: str = "A"
+    out: str | Path, train: int = DEFAULT_TRAIN, test: int = DEFAULT_TEST, seed: int = DEFAULT_SEED, part: str = "A",
+    overwrite: bool = False,
 ) -> dict[str, list[int]]:
     """Write a synthetic ShanghaiTech-layout dataset: low-density train, high-density test.
+
+    The folder is built aside and renamed at the end (a failed or killed run leaves nothing), and
+    labelled synthetic (``SYNTHETIC.json``) so that every run on it says so.
 
     Args:
         out: folder to create; the data goes to ``<out>/part_<part>/``.
         train, test: number of images per split.
         seed: the generator's seed (same seed, same files).
         part: the part letter of the folder name.
+        overwrite: replace an existing non-empty ``out``.
 
     Returns:
         ``{"train": counts, "test": counts}``.
 
     Raises:
-        ValueError: if a split size is negative.
+        InputError: if a split size is negative, or ``out`` is a file or a non-empty folder
+            (without ``overwrite``); nothing is written then.
     """
-    if train < 0 or test < 0:
-        raise ValueError(f"Split sizes must be >= 0, got train={train}, test={test}.")
-    base = Path(out) / f"part_{part}"
-    return {
-        "train": write_split(base, "train", train, LOW_DENSITY, seed),
-        "test": write_split(base, "test", test, HIGH_DENSITY, seed + 1),
-    }
+    from zoo.sdk import InputError, atomic_output_dir, write_synthetic_marker
+
+    if train < 0 or test < 0 or train + test == 0:
+        raise InputError(f"Split sizes must be >= 0 and not both 0, got train={train}, test={test}.")
+    with atomic_output_dir(out, overwrite=overwrite) as work:
+        base = work / f"part_{part}"
+        counts = {
+            "train": write_split(base, "train", train, LOW_DENSITY, seed),
+            "test": write_split(base, "test", test, HIGH_DENSITY, seed + 1),
+        }
+        write_synthetic_marker(
+            work, generator=GENERATOR, seed=seed, train=train, test=test, part=part,
+            train_heads=[LOW_DENSITY.min_heads, LOW_DENSITY.max_heads],
+            test_heads=[HIGH_DENSITY.min_heads, HIGH_DENSITY.max_heads],
+        )
+    return counts
 
 
-#: The embedded demo scene (``samples/crowd_synth.jpg``): mid density, between the two splits.
-SAMPLE_SPEC = SceneSpec(min_heads=90, max_heads=90)
-SAMPLE_SEED = 2024
+#: The checkpoint's example input: a mid-density scene, between the two splits' ranges.
+EXAMPLE_SPEC = SceneSpec(min_heads=90, max_heads=90)
+EXAMPLE_SEED = 2024
 
 
-def write_sample_image(path: str | Path, seed: int = SAMPLE_SEED) -> int:
-    """Write the embedded demo scene (a synthetic crowd of 90 heads); returns its head count."""
+def write_example(folder: str | Path, seed: int = EXAMPLE_SEED) -> list[Path]:
+    """Write ``example.jpg`` (a synthetic crowd of 90 heads) and its heads, ``example.points.json``.
+
+    The points file is NWPU's JSON form (``{"points": [[x, y], ...]}``, 0-based pixels), which
+    the processor finds beside an image, so ``zoo predict NAME --example`` shows the true count.
+
+    Returns:
+        The two files written.
+    """
+    import json
+
     from PIL import Image
 
-    pixels, points = make_scene(np.random.default_rng(seed), SAMPLE_SPEC)
-    Image.fromarray(pixels).save(path, quality=90)
-    return len(points)
+    folder = Path(folder)
+    pixels, points = make_scene(np.random.default_rng(seed), EXAMPLE_SPEC)
+    image, heads = folder / "example.jpg", folder / "example.points.json"
+    Image.fromarray(pixels).save(image, quality=90)
+    heads.write_text(json.dumps({"points": np.round(points, 2).tolist()}) + "\n", encoding="utf-8")
+    return [image, heads]

@@ -1,108 +1,186 @@
-"""Train ``l2hcount-synth`` and its no-HDSM ablation on synthetic scenes, with the zoo engine."""
+"""``zoo l2hcount train-synth OUT``: the paper's ablation on synthetic data, and the checkpoint from it.
+
+Runs ``[ablations.paper]`` of this plugin's catalog (every variant × seed, through the engine's
+recipe runner: resumable, deterministic on one machine) into ``OUT/ablation``, then writes
+``OUT/l2hcount-synth``: the reference variant's seed-0 weights with a ``metrics.json`` holding
+every variant's numbers as mean ± std over the seeds, the example input, and a card with the
+ablation table. It never writes into the installed package: to ship the result, copy
+``OUT/l2hcount-synth`` into ``zoo_l2hcount/checkpoints/`` and paste the printed entry into
+``catalog.toml``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
-import zoo
-from zoo_l2hcount.catalog_entries import SYNTH_DATA, SYNTH_MODEL_CONFIG, SYNTH_NAME, SYNTH_TRAIN
-
-log = logging.getLogger(__name__)
+SPEC = "l2hcount:paper"
+NAME = "l2hcount-synth"
+#: The files of the published folder, pinned in the catalog entry.
+PINNED = ("model.safetensors", "config.json", "README.md", "metrics.json", "example.jpg", "example.points.json")
 
 
-def ensure_synthetic_data(data_dir: Path) -> Path:
-    """Write the synthetic ShanghaiTech-layout data (seeded) unless it is already there."""
-    from zoo_l2hcount.synth import make_synthetic_shanghaitech
+@dataclass(frozen=True)
+class SynthResult:
+    """What ``train-synth`` produced: the checkpoint folder, the table (markdown) and the entry (TOML)."""
 
-    if not (data_dir / "part_A" / "test_data" / "images").is_dir():
-        make_synthetic_shanghaitech(data_dir, SYNTH_DATA["train"], SYNTH_DATA["test"], SYNTH_DATA["seed"])
-    return data_dir
-
-
-def synthetic_datasets(data_dir: Path, simulate: bool, repeats: int) -> tuple[Any, Any]:
-    """The low-density training set (with or without HDSM+GTGM) and the high-density test set."""
-    train = zoo.build(
-        "dataset/shanghaitech", root=str(data_dir), part="A", split="train",
-        crop_size=SYNTH_DATA["crop_size"], simulate=simulate, repeats=repeats,
-    )
-    test = zoo.build("dataset/shanghaitech", root=str(data_dir), part="A", split="test")
-    return train, test
-
-
-def train_variant(
-    data_dir: Path, run_dir: Path, simulate: bool, steps: int, threads: int, workers: int = 0, seed: int | None = None
-) -> tuple[Any, dict[str, float]]:
-    """Train one variant; returns the model and its MAE/MSE on the synthetic high-density test set."""
-    from zoo.engine import Trainer, TrainConfig
-
-    torch.set_num_threads(threads)
-    settings = {**SYNTH_TRAIN, "max_steps": steps}
-    if seed is not None:
-        settings["seed"] = seed
-    # One engine epoch holds all the steps: the training images are repeated to fill it.
-    repeats = -(-steps * settings["batch_size"] // SYNTH_DATA["train"])
-    train, test = synthetic_datasets(data_dir, simulate, repeats)
-    model = zoo.build("model/l2hcount", **SYNTH_MODEL_CONFIG)
-    config = TrainConfig(**settings, out_dir=str(run_dir), progress=False, eval_every=0, num_workers=workers)
-    trainer = Trainer(model, config, train_data=train)  # evaluated once, below
-    result = trainer.fit()
-    metrics = trainer.evaluate(test)
-    log.info("simulate=%s: %s (train %s)", simulate, metrics, result["train"])
-    return model.eval(), metrics
+    checkpoint: Path
+    table: str
+    entry: str
+    ablation: dict[str, Any]
 
 
 def train_synthetic(
-    out_dir: Path, data_dir: Path, run_dir: Path, steps: int | None = None, threads: int = 2, workers: int = 0
-) -> dict[str, Any]:
-    """Train the full model and the ablation without HDSM+GTGM the same way; save the full one.
+    out: str | Path, data: str | Path | None = None, seeds: list[int] | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> SynthResult:
+    """Run the ablation into ``out/ablation`` and write ``out/l2hcount-synth``.
+
+    Args:
+        out: the output folder (created; a re-run with the same arguments resumes).
+        data: synthetic data from ``zoo l2hcount make-synth`` (default: generated into ``out/ablation/data``).
+        seeds: training seeds (default: the spec's, 0, 1, 2); the checkpoint is the lowest seed's.
+        echo: called with one line per step.
 
     Returns:
-        ``{"full": metrics, "no_hdsm": metrics, "out_dir": str}``, also written to ``metrics.json``.
+        The result; ``entry`` is the ``[models."l2hcount-synth"]`` TOML to paste into catalog.toml.
+
+    Raises:
+        InputError: if ``out`` is a file, or from the ablation (bad data, earlier runs with other arguments).
+        TrainingError, CheckpointError: from the engine.
     """
-    steps = steps or SYNTH_TRAIN["max_steps"]
-    ensure_synthetic_data(data_dir)
-    full, full_metrics = train_variant(data_dir, run_dir / "full", True, steps, threads, workers)
-    _, ablation_metrics = train_variant(data_dir, run_dir / "no_hdsm", False, steps, threads, workers)
-    device = str(next(full.parameters()).device)
-    summary = {"full": full_metrics, "no_hdsm": ablation_metrics, "steps": steps, "threads": threads, "device": device}
-    zoo.save(full.cpu(), out_dir, card=synth_card(full_metrics, ablation_metrics, device))
-    (Path(out_dir) / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return {**summary, "out_dir": str(out_dir)}
+    from zoo.sdk import InputError, atomic_output_dir, run_ablation
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is an existing file; give a folder for the ablation runs and the checkpoint.")
+    table = run_ablation(SPEC, data=None if data is None else str(data), seeds=seeds, out=out / "ablation", echo=echo)
+    reference = table["variants"][0]
+    run_dir = out / "ablation" / reference["runs"][0]  # runs are sorted by seed: the lowest first
+    with atomic_output_dir(out / NAME, overwrite=True) as work:
+        _write_checkpoint(work, run_dir / "publish", table)
+    checkpoint = out / NAME
+    return SynthResult(checkpoint, _markdown(table), catalog_entry(checkpoint), table)
 
 
-def synth_metrics(full: dict[str, float], ablation: dict[str, float]) -> list[dict[str, Any]]:
-    """Metric records of the model card and catalog entry (all on synthetic data)."""
-    where = "synthetic high-density test set (50 scenes, 120-360 heads; zoo l2hcount make-synth, seed 0)"
-    rows = [
-        ("mae", full, "full model, trained on synthetic low density (10-60 heads)"),
-        ("mse", full, "full model; MSE is the root mean squared error"),
-        ("mae", ablation, "ablation without HDSM+GTGM, trained the same way"),
-        ("mse", ablation, "ablation without HDSM+GTGM; root mean squared error"),
-    ]
-    return [
-        {"name": name, "value": round(values[name], 3), "measured_on": where, "setting": setting}
-        for name, values, setting in rows
-    ]
+def _write_checkpoint(work: Path, publish: Path, table: dict[str, Any]) -> None:
+    """Weights and config of the reference run, metrics of every variant, the example, the card."""
+    import zoo
+    from zoo_l2hcount.synth import write_example
+
+    model = zoo.load(str(publish))
+    own = json.loads((publish / "metrics.json").read_text(encoding="utf-8"))
+    metrics = _metric_rows(table, own["metrics"])
+    provenance = own.get("provenance", {})
+    zoo.save(model, work, card=_card(metrics, table, provenance))
+    write_example(work)
+    record = {"model": NAME, "synthetic": True, "metrics": metrics, "ablation": table, "provenance": provenance}
+    (work / "metrics.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def synth_card(full: dict[str, float], ablation: dict[str, float], device: str = "cpu") -> dict[str, Any]:
-    """Model-card information of ``l2hcount-synth``."""
+def _metric_rows(table: dict[str, Any], own: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This checkpoint's own numbers first, then every variant's mean ± std over the seeds."""
+    seed = table["variants"][0]["seeds"][0]
+    rows = [{**row, "setting": f"this checkpoint: variant {table['reference']!r}, seed {seed}"} for row in own
+            if row["name"] in table["metrics"]]
+    for variant in table["variants"]:
+        for name in table["metrics"]:
+            stats = variant["metrics"].get(name)
+            if stats is None:
+                continue
+            rows.append({
+                "name": name, "value": round(stats["mean"], 3), "std": None if stats["std"] is None else round(stats["std"], 3),
+                "n": stats["n"], "measured_on": variant["measured_on"],
+                "setting": f"{variant['name']}: mean ± std over seeds {', '.join(map(str, variant['seeds']))}",
+            })
+    return rows
+
+
+def _markdown(table: dict[str, Any]) -> str:
+    """The ablation as a markdown table: mean ± std (n) of every metric per variant."""
+    metrics = table["metrics"]
+    lines = ["| variant | overrides | " + " | ".join(metrics) + " | train s |", "|---|---|" + "---|" * (len(metrics) + 1)]
+    for row in table["variants"]:
+        cells = [_mean_std(row["metrics"].get(m)) for m in metrics]
+        overrides = ", ".join(f"`{o}`" for o in row["overrides"]) or "—"
+        lines.append(f"| {row['name']} | {overrides} | " + " | ".join(cells) + f" | {row['train_seconds']['mean']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _mean_std(stats: dict[str, Any] | None) -> str:
+    if not stats:
+        return "—"
+    spread = "—" if stats["std"] is None else f"{stats['std']:.1f}"
+    return f"{stats['mean']:.1f} ± {spread} (n={stats['n']})"
+
+
+#: What the paper (and the method spec) claims for each variant, relative to the reference.
+CLAIMS = {
+    "w/o HDSM+GTGM": ("worse", "the paper's density simulation (HDSM+GTGM) improves high-density counting"),
+    "w/o HFEM": ("worse", "HFEM improves counting on simulated dense crowds"),
+    "w/o DDMEM": ("worse", "the dual-density memory improves low→high generalisation"),
+    "+ HFEM feature consistency": ("better", "the optional feature-consistency term helps"),
+    "+ DDMEM attention consistency": ("better", "MPCount's attention consistency helps"),
+}
+
+
+def effects(table: dict[str, Any], metric: str = "mae") -> list[str]:
+    """One plain sentence per variant: does the claimed effect appear on this data (by the mean ± std)?"""
+    ref = table["variants"][0]["metrics"].get(metric)
+    sentences = []
+    for row in table["variants"][1:]:
+        claim, stats = CLAIMS.get(row["name"]), row["metrics"].get(metric)
+        if claim is None or stats is None or ref is None:
+            continue
+        direction, what = claim
+        diff = stats["mean"] - ref["mean"]
+        spread = max(ref["std"] or 0.0, stats["std"] or 0.0)
+        shown = diff > spread if direction == "worse" else -diff > spread
+        verdict = "appears" if shown else "does NOT appear (within one std, or reversed)"
+        sentences.append(
+            f"{row['name']}: {metric.upper()} {stats['mean']:.1f} ± {stats['std'] or 0:.1f} vs {ref['mean']:.1f} ± "
+            f"{ref['std'] or 0:.1f} for {table['reference']!r}; the claim that {what} {verdict} on this synthetic data."
+        )
+    return sentences
+
+
+def _card(metrics: list[dict[str, Any]], table: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    seeds = ", ".join(map(str, table["seeds"]))
+    notes = (
+        f"Ablation `{SPEC}` (`zoo l2hcount train-synth OUT`), every variant trained with seeds {seeds} on the same "
+        f"SYNTHETIC data; each cell is the mean ± sample std over the seeds:\n\n{_markdown(table)}\n"
+        + "\n".join(f"- {s}" for s in effects(table))
+        + "\n\nMSE is the field's root mean squared error. The weights are the reference variant's lowest seed. "
+        "All data is synthetic; no real benchmark result."
+    )
     return {
-        "name": SYNTH_NAME,
-        "summary": "L2HCount (reduced width) trained on SYNTHETIC low-density crowd scenes and tested on "
-        "SYNTHETIC high-density scenes: the paper's low→high setting at small scale. Not a result on "
-        "any real benchmark.",
+        "name": NAME,
+        "summary": "L2HCount (reduced width) trained on SYNTHETIC low-density crowd scenes and tested on SYNTHETIC "
+        "high-density scenes: the paper's low→high setting at small scale. Not a result on any real benchmark.",
         "license": "apache-2.0",
         "tags": ["crowd-counting", "synthetic", "l2hcount"],
-        "training_data": "synthetic low-density scenes (zoo l2hcount make-synth, seed 0, 200 images, 10-60 heads)",
+        "training_data": "SYNTHETIC low-density scenes (zoo l2hcount make-synth, seed 0, 200 images, 10-60 heads)",
         "task": "crowd-counting",
-        "metrics": synth_metrics(full, ablation),
-        "reproduce": "zoo l2hcount train-synth",
-        "notes": f"Trained with the zoo engine on {device}. MSE is the field's root mean squared error. "
-        "All data is synthetic; no real benchmark result.",
+        "metrics": metrics,
+        "reproduce": "zoo l2hcount train-synth OUT",
+        "notes": notes,
+        "synthetic": True,
+        "provenance": provenance,
     }
+
+
+def catalog_entry(checkpoint: Path) -> str:
+    """The ``[models."l2hcount-synth"]`` TOML of the catalog, re-pinned to ``checkpoint``'s files."""
+    import tomllib
+
+    import tomli_w
+
+    catalog = tomllib.loads(Path(__file__).with_name("catalog.toml").read_text(encoding="utf-8"))
+    entry = dict(catalog["models"][NAME])
+    entry["files"] = {name: f"sha256:{hashlib.sha256((checkpoint / name).read_bytes()).hexdigest()}" for name in PINNED}
+    return tomli_w.dumps({"models": {NAME: entry}})
+

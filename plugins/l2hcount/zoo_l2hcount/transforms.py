@@ -47,8 +47,15 @@ def hflip(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def density_target(
-    points: np.ndarray, height: int, width: int, stride: int, kernel: str, sigma: float, fallback_sigma: float
+    points: np.ndarray,
+    height: int,
+    width: int,
+    stride: int,
+    kernel: str,
+    sigma: float,
+    fallback_sigma: float,
+    min_sigma: float | None = None,
 ) -> tuple[np.ndarray, int]:
     """The stride-``stride`` density (sum-pooled from full resolution) and the exact head count."""
-    full = density_map(points, height, width, kernel, sigma, fallback_sigma, dtype=np.float64)  # type: ignore[arg-type]
+    full = density_map(points, height, width, kernel, sigma, fallback_sigma, dtype=np.float64, min_sigma=min_sigma)  # type: ignore[arg-type]
     return sum_pool(full, stride).astype(np.float32), count_inside(points, height, width)
