@@ -15,7 +15,7 @@ setup-test:
 # Main job: list the catalog, load the synthetic crowd counter, count the embedded sample image.
 demo: setup
 	$(VENV)/bin/zoo list --kind checkpoint
-	$(VENV)/bin/zoo predict l2hcount-synth "$$($(PY) -c 'import zoo_l2hcount; print(zoo_l2hcount.sample_path())')" --out demo-output
+	$(VENV)/bin/zoo predict l2hcount-synth --example --out demo-output
 
 # Whole default suite (slow tests excluded; `make test-slow` runs them).
 test: setup-test
