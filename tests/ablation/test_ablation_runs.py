@@ -62,6 +62,13 @@ def test_card_rows_carry_mean_std_and_n_of_a_variant(direct):
                    "setting": f"{table['ablation']} variant 'full': mean ± std over seeds 0, 1"}
     with pytest.raises(KeyError, match="has no variant 'nope'"):
         metric_records(table, "nope")
+    from zoo.catalog import MetricRecord
+
+    assert MetricRecord.model_validate(row).std == stats["std"]  # the catalog and the card accept the rows
+    every = metric_records(table, every_variant=True)
+    assert [r["setting"].split(": ")[0] for r in every] == [f"{table['ablation']} variant 'full'",
+                                                             f"{table['ablation']} variant 'w/o expert b'"]
+    assert every[1]["value"] == table["variants"][1]["metrics"]["accuracy"]["mean"]
 
 
 def test_a_third_party_expert_swapped_in_appears_in_the_table(direct, zoo_cli, tmp_path):

@@ -90,24 +90,33 @@ def write_outputs(table: dict[str, Any], out: str | Path) -> list[Path]:
     return [folder / TABLE_JSON, folder / TABLE_MD, bar_chart(table, folder / TABLE_PNG)]
 
 
-def metric_records(table: dict[str, Any], variant: str | None = None) -> list[dict[str, Any]]:
-    """Catalog/card metric rows of one variant (default: the reference): mean, std, n, measured on.
+def metric_records(table: dict[str, Any], variant: str | None = None, *, every_variant: bool = False) -> list[dict[str, Any]]:
+    """Catalog/card metric rows: mean, std, n and the data measured on, per metric of a variant.
 
     Each row is ``{name, value, std, n, measured_on, setting}`` (the ``metrics.json`` of a
-    published checkpoint, CONTRACTS §2); ``setting`` names the variant and the seeds.
+    published checkpoint, CONTRACTS §2); ``setting`` names the ablation, the variant and the seeds.
+
+    Args:
+        table: an ablation table (:func:`zoo.ablation.run_spec`'s result or ``ablation.json``).
+        variant: the variant (default: the reference, the table's first row).
+        every_variant: rows of every variant instead (the reference's first).
 
     Raises:
         KeyError: if the table has no such variant.
     """
-    wanted = variant or table["reference"]
     rows = {row["name"]: row for row in table["variants"]}
-    if wanted not in rows:
-        raise KeyError(f"ablation {table['ablation']!r} has no variant {wanted!r}; it has {', '.join(rows)}")
-    row = rows[wanted]
-    measured_on = row["measured_on"] if isinstance(row["measured_on"], str) else "; ".join(row["measured_on"])
-    seeds = ", ".join(map(str, row["seeds"]))
-    return [
-        {"name": metric, "value": stats["mean"], "std": stats["std"], "n": stats["n"], "measured_on": measured_on,
-         "setting": f"{table['ablation']} variant {wanted!r}: mean ± std over seeds {seeds}"}
-        for metric, stats in row["metrics"].items()
-    ]
+    wanted = list(rows) if every_variant else [variant or table["reference"]]
+    missing = [name for name in wanted if name not in rows]
+    if missing:
+        raise KeyError(f"ablation {table['ablation']!r} has no variant {missing[0]!r}; it has {', '.join(rows)}")
+    records = []
+    for name in wanted:
+        row = rows[name]
+        measured_on = row["measured_on"] if isinstance(row["measured_on"], str) else "; ".join(row["measured_on"])
+        seeds = ", ".join(map(str, row["seeds"]))
+        records += [
+            {"name": metric, "value": stats["mean"], "std": stats["std"], "n": stats["n"], "measured_on": measured_on,
+             "setting": f"{table['ablation']} variant {name!r}: mean ± std over seeds {seeds}"}
+            for metric, stats in row["metrics"].items()
+        ]
+    return records
