@@ -204,3 +204,20 @@ def test_a_path_input_is_described_as_written(toy_model, tmp_path) -> None:
     path = tmp_path / "rows.npy"
     np.save(path, np.ones((1, 8)))
     assert zoo.predict(toy_model, Path(path))[0].input == str(path)
+
+
+def test_the_progress_bar_is_on_by_default_only_on_a_terminal_with_several_batches(monkeypatch) -> None:
+    import sys
+
+    from zoo.predicting import _progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with _progress_bar(None, 20, 8) as bar:
+        assert bar._progress is not None
+    with _progress_bar(None, 8, 8) as bar:  # one batch: nothing to watch
+        assert bar._progress is None
+    with _progress_bar(False, 20, 8) as bar:
+        assert bar._progress is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with _progress_bar(None, 20, 8) as bar:
+        assert bar._progress is None

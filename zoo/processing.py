@@ -10,7 +10,9 @@ a point array) into a preprocessed *item* with :meth:`Processor.load`, and a lis
 one batch with :meth:`Processor.collate`. Items that cannot share a tensor (images of different
 sizes) say so through :meth:`Processor.bucket_key`: :func:`zoo.predict` batches only items with
 equal keys together. ``load`` raises :class:`zoo.sdk.InputError` for an unusable input; ``zoo.predict``
-loads every input before it writes any output, so one bad file changes nothing.
+loads every input before it writes any output, so one bad file changes nothing. It keeps the loaded
+items for their batch up to a memory budget (their tensors' and arrays' bytes, or an item's own
+``nbytes`` attribute) and loads the rest again when their batch comes.
 
 This module imports nothing heavy: ``torch`` is imported only by the default ``collate``.
 """
