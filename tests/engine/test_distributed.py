@@ -26,11 +26,12 @@ def _restore_determinism():
     torch.use_deterministic_algorithms(False)
 
 
-def _torchrun_two_processes(out: Path) -> list[str]:
+def _torchrun_two_processes(out: Path, batch_size: int, accumulate: int) -> list[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])), "OMP_NUM_THREADS": "1"}
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        str(HERE / "run_toy.py"), str(out), "--batch-size", "4", "--dropout", "0", "--noise", "0",
+        str(HERE / "run_toy.py"), str(out), "--batch-size", str(batch_size), "--accumulate", str(accumulate),
+        "--dropout", "0", "--noise", "0",
         "--eval-metric", "mer",
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=150)
@@ -38,11 +39,18 @@ def _torchrun_two_processes(out: Path) -> list[str]:
     return [json.loads(line[5:]) for line in done.stdout.splitlines() if line.startswith("eval ")]
 
 
+# Global batch 8 in both: 2 processes x 2 x 2 micro-batches (DDP + no_sync inside each group), or
+# 2 processes x 4 (plain DDP, slow: the same path without accumulation). The last checkpoint
+# before the end is at step 14: micro-batch 8 (of 9) or batch 4 (of 5) of the third epoch.
 @pytest.mark.skipif(
     torch.cuda.is_available() and torch.cuda.device_count() < 2, reason="2 processes need 2 GPUs under nccl"
 )
-def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_path):
-    evals = _torchrun_two_processes(tmp_path / "two")
+@pytest.mark.parametrize("batch_size, accumulate, last_mid_epoch", [
+    (2, 2, "ckpt-s000000014-e00002-b0000008"),
+    pytest.param(4, 1, "ckpt-s000000014-e00002-b0000004", marks=pytest.mark.slow),
+])
+def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_path, batch_size, accumulate, last_mid_epoch):
+    evals = _torchrun_two_processes(tmp_path / "two", batch_size, accumulate)
     rank0 = load_file(str(tmp_path / "two" / "final-rank0.safetensors"))
     rank1 = load_file(str(tmp_path / "two" / "final-rank1.safetensors"))
     assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)  # DDP keeps the replicas in sync
@@ -66,7 +74,5 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
     raw = [json.loads(line) for line in (tmp_path / "two" / "metrics.jsonl").read_text().splitlines()]
     assert [(r["kind"], r["step"]) for r in raw if r["kind"] == "step"] == [("step", 10)]  # 15 steps, log_every=10
     assert len(raw) == len(read_log(tmp_path / "two"))  # nothing written twice
-    # keep_checkpoints=2: the last mid-epoch one (step 14, checkpoint_every=2) and the final one
-    assert [p.name for p in list_checkpoints(tmp_path / "two")] == [
-        "ckpt-s000000014-e00002-b0000004", "ckpt-s000000015-e00003-b0000000",
-    ]
+    # keep_checkpoints=2: the last mid-epoch one (checkpoint_every=2) and the final one
+    assert [p.name for p in list_checkpoints(tmp_path / "two")] == [last_mid_epoch, "ckpt-s000000015-e00003-b0000000"]

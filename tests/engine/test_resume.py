@@ -29,9 +29,9 @@ def _restore_determinism():
     torch.use_deterministic_algorithms(False)
 
 
-def _uninterrupted(folder: Path, batch_size: int = 8) -> dict[str, torch.Tensor]:
+def _uninterrupted(folder: Path, batch_size: int = 8, **settings: object) -> dict[str, torch.Tensor]:
     torch.set_num_threads(1)
-    config = TrainConfig(**{**RUN, "batch_size": batch_size, "out_dir": str(folder)})
+    config = TrainConfig(**{**RUN, "batch_size": batch_size, "out_dir": str(folder), **settings})
     trainer = Trainer(build_toy(dropout=0.3), config, train_data=ToyData(**DATA))
     trainer.fit()
     return trainer.model.state_dict()
@@ -61,6 +61,44 @@ def test_resume_after_an_exception_mid_epoch_is_bit_identical(tmp_path):
     _assert_bit_identical(reference, resumed.model.state_dict())
 
 
+def test_resumed_bf16_run_is_bit_identical_to_an_uninterrupted_one(tmp_path):
+    reference = _uninterrupted(tmp_path / "reference", precision="bf16")
+    assert not all(torch.equal(reference[k], v) for k, v in _uninterrupted(tmp_path / "fp32").items())
+
+    def crash_at_step_8(trainer, losses):
+        if trainer.position.step == 8:
+            raise Interrupt
+
+    config = TrainConfig(**{**RUN, "batch_size": 8, "precision": "bf16", "out_dir": str(tmp_path / "run")})
+    with pytest.raises(Interrupt):
+        Trainer(build_toy(dropout=0.3), config, train_data=ToyData(**DATA), hooks=[crash_at_step_8]).fit()
+    assert load_latest_checkpoint(tmp_path / "run").position.step == 8
+    resumed = Trainer(build_toy(seed=99, dropout=0.3), config, train_data=ToyData(**DATA), resume=True)
+    resumed.fit()
+    _assert_bit_identical(reference, resumed.model.state_dict())
+
+
+def test_run_killed_mid_accumulation_resumes_at_a_group_start_to_identical_weights(tmp_path):
+    # batch 4, accumulate 2: 9 micro-batches per epoch in groups 2,2,2,2,1 (5 steps); checkpoints every 2 steps.
+    out = tmp_path / "killed"
+    command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--batch-size", "4", "--accumulate", "2"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([*command, "--micro-sleep", "0.05"], stdout=subprocess.PIPE, text=True, env=env)
+    for line in process.stdout:
+        if line.strip() == "micro 12":  # epoch 1: forward of the first micro-batch of step 7's group (12, 13)
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    position = load_latest_checkpoint(out).position
+    # The newest checkpoint sits at the group boundary before it: step 6, 2 micro-batches into epoch 1.
+    assert (position.step, position.epoch, position.batch_in_epoch) == (6, 1, 2)
+    subprocess.run([*command, "--resume"], check=True, env=env, timeout=120, capture_output=True)
+    reference = _uninterrupted(tmp_path / "reference", batch_size=4, accumulate=2)
+    _assert_bit_identical(reference, load_file(str(out / "final-rank0.safetensors")))
+
+
+@pytest.mark.slow  # the same kill and resume as the accumulation test above, with accumulate=1
 def test_run_killed_by_sigkill_resumes_to_identical_weights(tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--sleep", "0.05"]
@@ -78,6 +116,7 @@ def test_run_killed_by_sigkill_resumes_to_identical_weights(tmp_path):
     _assert_bit_identical(_uninterrupted(tmp_path / "reference"), load_file(str(out / "final-rank0.safetensors")))
 
 
+@pytest.mark.slow  # in-process: test_sigterm_inside_an_accumulation_group_... (test_precision_and_accumulation.py)
 def test_sigterm_saves_a_checkpoint_at_that_step_and_resume_is_bit_identical(tmp_path):
     out = tmp_path / "terminated"
     command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--sleep", "0.05"]
