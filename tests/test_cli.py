@@ -69,10 +69,19 @@ def test_download_and_verify_a_local_checkpoint(run, toy_model, tmp_path: Path, 
     )
     assert "toy-cli: 2 files ready" in run("download", "toy-cli").output
     result = run("verify", "toy-cli")
-    assert "model.safetensors: sha256 ok" in result.output and result.exit_code == 0
+    assert "model.safetensors: ok (sha256 pinned by the catalog)" in result.output and result.exit_code == 0
+    report = json.loads(run("verify", "toy-cli", "--json").output)
+    assert report["ok"] is True and report["source"] == f"local-dir:{folder}"
+    assert report["files"]["model.safetensors"] == {"path": str(folder / "model.safetensors"),
+                                                    "check": "sha256 pinned by the catalog"}
+    assert json.loads(run("download", "toy-cli", "--json").output)["files"].keys() == {"config.json", "model.safetensors"}
     (folder / "model.safetensors").write_bytes(b"x" * 10)
     result = run("verify", "toy-cli")
     assert result.exit_code == 1 and "sha256 mismatch" in result.output
+    failed = run("verify", "toy-cli", "--json")
+    assert failed.exit_code == 1
+    assert json.loads(failed.output) | {"error": ""} == {"name": "toy-cli", "ok": False, "error": "",
+                                                         "error_type": "ChecksumMismatchError"}
 
 
 def test_verify_never_downloads(run, write_registry, monkeypatch) -> None:

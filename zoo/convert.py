@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import ConfigError, UnsafeCheckpointError
+from zoo.errors import ConfigError, InputError, UnsafeCheckpointError
+from zoo.fsutil import atomic_output_dir, check_output_dir
 
 
 def _extract_state_dict(obj: Any, key: str | None) -> dict[str, Any]:
@@ -32,21 +33,26 @@ def _extract_state_dict(obj: Any, key: str | None) -> dict[str, Any]:
 
 
 def convert_pickle(
-    checkpoint: str | Path, model_name: str, out_dir: str | Path, *, trust: bool, key: str | None = None, **overrides: Any
+    checkpoint: str | Path, model_name: str, out_dir: str | Path, *, trust: bool, key: str | None = None,
+    overwrite: bool = False, **overrides: Any,
 ) -> Path:
     """Convert a pickle checkpoint into ``config.json`` + ``model.safetensors`` + model card.
 
     Args:
         checkpoint: the ``.pth``/``.pt``/``.bin``/``.ckpt`` file.
         model_name: the architecture to load it into (registry or catalog name).
-        out_dir: the folder to write.
+        out_dir: the folder to write (built in a temporary sibling and renamed at the end, so a
+            failure leaves nothing half-written).
         trust: must be True: the user confirms they trust where the file came from.
         key: the entry holding the state dict, if it is nested (``"state_dict"``...).
+        overwrite: replace an existing non-empty ``out_dir``.
         **overrides: config overrides of the architecture.
 
     Raises:
         UnsafeCheckpointError: if ``trust`` is not given.
         ConfigError: if no state dict is found or it does not fit the architecture strictly.
+        InputError: if ``out_dir`` is a file, or a non-empty folder without ``overwrite``, or the
+            checkpoint cannot be unpickled with ``weights_only=True``.
     """
     import torch
 
@@ -58,8 +64,16 @@ def convert_pickle(
             f"Refusing to unpickle {checkpoint} without --i-trust-this-file: pickle files can run code. "
             "Even then only tensors and plain containers are accepted (weights_only=True)."
         )
+    check_output_dir(out_dir, overwrite=overwrite)  # before reading anything
     # weights_only=True: the restricted unpickler, no arbitrary objects or code.
-    obj = torch.load(str(checkpoint), map_location="cpu", weights_only=True)
+    try:
+        obj = torch.load(str(checkpoint), map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError, a zip/EOF error, a non-tensor object refused
+        raise InputError(
+            f"Cannot read {checkpoint} as a torch checkpoint with weights_only=True "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). Only tensors and plain "
+            "containers are accepted."
+        ) from None
     state = _extract_state_dict(obj, key)
     model = build(model_name, **overrides)
     result = model.load_state_dict(state, strict=False)
@@ -68,4 +82,6 @@ def convert_pickle(
             f"{checkpoint} does not fit {model_name}: missing {result.missing_keys[:5]}, unexpected "
             f"{result.unexpected_keys[:5]}. Pick the matching architecture or config overrides."
         )
-    return save(model, out_dir, card={"notes": f"Converted from {Path(checkpoint).name} with zoo convert."})
+    with atomic_output_dir(out_dir, overwrite=overwrite) as work:
+        save(model, work, card={"notes": f"Converted from {Path(checkpoint).name} with zoo convert."})
+    return Path(out_dir)

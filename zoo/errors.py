@@ -126,6 +126,10 @@ class HubUnavailableError(ZooError, ConnectionError):
     """The Hugging Face Hub could not be reached and the file is not in the cache."""
 
 
+class PublishError(ZooError):
+    """The Hub refused a publish (not logged in, no write access, a bad repository or branch name)."""
+
+
 class WeightsNotFoundError(ZooError, FileNotFoundError):
     """A repository, revision or file does not exist."""
 

@@ -101,12 +101,10 @@ def timeouts() -> tuple[float, float]:
 
 def http_timeout() -> Any:
     """The timeouts as the Hub client's HTTP library takes them (connect separate from read)."""
+    from zoo.hub_errors import http_errors
+
     connect, read = timeouts()
-    try:
-        import httpx2 as httpx  # huggingface_hub >= 2 ships its HTTP client as httpx2
-    except ImportError:  # pragma: no cover - older clients use httpx itself
-        import httpx
-    return httpx.Timeout(read, connect=connect)
+    return http_errors().Timeout(read, connect=connect)
 
 
 def fetch_file(

@@ -43,7 +43,8 @@ class HubFailure(Exception):
         )
 
 
-def _http_errors() -> Any:
+def http_errors() -> Any:
+    """The HTTP library of the Hub client (its exception classes)."""
     try:
         import httpx2 as httpx
     except ImportError:  # pragma: no cover
@@ -57,7 +58,7 @@ def hub_failure(exc: BaseException, source: HubSource, filename: str, token: Any
 
     from zoo.hub import endpoint_label, timeouts
 
-    httpx = _http_errors()
+    httpx = http_errors()
     endpoint = endpoint_label()
     repo, rev = source.repo_id, source.revision
     if isinstance(exc, hub.GatedRepoError):
@@ -122,7 +123,7 @@ def _refs(repo_id: str, token: Any) -> dict[str, str] | None | Any:
     from zoo._version import __version__
     from zoo.hub import endpoint_label, http_timeout
 
-    httpx = _http_errors()
+    httpx = http_errors()
     url = f"{endpoint_label().rstrip('/')}/api/models/{repo_id}/refs"
     headers = build_hf_headers(token=token, library_name="zoo", library_version=__version__)
     response = None

@@ -19,169 +19,23 @@ header is a typed error; a cached copy is purged so the next load fetches it aga
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from zoo.catalog import CatalogEntry, get_catalog
+from zoo.catalog import CatalogEntry
 from zoo.errors import (
     CatalogError,
-    ConfigError,
     CorruptWeightsError,
     InputError,
     MissingPluginError,
-    RecipeNotPublishedError,
     UnknownComponentError,
     UnsafeWeightsError,
-    WeightsNotFoundError,
 )
+from zoo.fetching import ResolvedWeights, Target, fetch, recipe_message, resolve_target
 from zoo.saving import SavedConfig, read_saved_config
-from zoo.sources import HubSource, LocalSource, Source, is_source, parse_source
 from zoo.weights import CONFIG_NAME, WEIGHTS_NAME, load_weights, verify_file
 
-
-@dataclass(frozen=True)
-class Target:
-    """A name resolved once: its catalog entry (if any) and the source its files come from."""
-
-    name: str
-    source: Source
-    entry: CatalogEntry | None = None
-
-
-@dataclass
-class ResolvedWeights:
-    """Local paths of a checkpoint's files, verified."""
-
-    source: Source
-    files: dict[str, Path]
-    entry: CatalogEntry | None
-    cache: Path | None = field(default=None)
-
-
-def recipe_message(entry: CatalogEntry) -> str:
-    """How to train and publish a recipe entry (the text of :class:`RecipeNotPublishedError`)."""
-    reproduce = entry.reproduce or f"zoo train {entry.name} --data <dataset root>"
-    return (
-        f"{entry.name!r} is a recipe: its weights are not published yet. Build the architecture "
-        f"without weights with zoo.build({entry.name!r}); train it with `{reproduce}`, then "
-        "`zoo publish runs/<name>/publish <org>/<repo>` and add the printed entry to registry.toml."
-    )
-
-
-_PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
-
-
-def resolve_target(name: str, revision: str | None = None) -> Target:
-    """Resolve a catalog name, a source string or a folder path, once.
-
-    A plain path loads the folder like ``local-dir:path``: one that starts with ``/``, ``./``,
-    ``../`` or ``~``, or any existing folder that is not also a catalog name.
-
-    Raises:
-        UnknownComponentError: unknown name (with close matches).
-        RecipeNotPublishedError: the entry is a recipe.
-        SourceError: a malformed source string.
-        ConfigError: ``revision`` conflicts with the name (a catalog pin, a local folder).
-    """
-    if is_source(name):
-        return Target(name, _with_revision(parse_source(name), revision, name))
-    if name.startswith(_PATH_PREFIXES):
-        return Target(name, _with_revision(LocalSource(Path(name).expanduser()), revision, name))
-    try:
-        entry = get_catalog().get(name)
-    except UnknownComponentError:
-        if Path(name).is_dir():
-            return Target(name, _with_revision(LocalSource(Path(name)), revision, name))
-        raise
-    if entry.status == "recipe":
-        raise RecipeNotPublishedError(recipe_message(entry))
-    source = entry.parsed_source()
-    if revision is not None and not (isinstance(source, HubSource) and revision == source.revision):
-        raise ConfigError(
-            f"{name!r} pins {source}; revision={revision!r} would load other files than the catalog verifies. "
-            f"Load the other revision as a source instead: zoo.load('hf-hub:<repo>@{revision}')."
-        )
-    return Target(name, source, entry)
-
-
-def _with_revision(source: Source, revision: str | None, name: str) -> Source:
-    if revision is None:
-        return source
-    if isinstance(source, LocalSource):
-        raise ConfigError(f"{name!r} is a local folder: it has no revisions (got revision={revision!r}).")
-    if "@" in name.partition("hf-hub:")[2] and revision != source.revision:
-        raise ConfigError(f"{name!r} names revision {source.revision!r} but revision={revision!r} was passed; give one.")
-    return replace(source, revision=revision)
-
-
-def fetch(
-    name: str | Target,
-    filenames: tuple[str, ...] = (CONFIG_NAME, WEIGHTS_NAME),
-    full_check: bool = False,
-    *,
-    revision: str | None = None,
-    cache_dir: str | Path | None = None,
-    token: str | bool | None = None,
-    local_files_only: bool | None = None,
-) -> ResolvedWeights:
-    """Get a checkpoint's files (download into the HF cache if needed) and verify them.
-
-    Args:
-        name: a catalog name, a source string, a folder path, or a :class:`Target` resolved before.
-        filenames: the files wanted (the entry's pinned files are always included).
-        full_check: hash every file even if this process verified it before (``zoo verify``).
-        revision, cache_dir, token, local_files_only: as :func:`load`.
-
-    Raises:
-        RecipeNotPublishedError: for a ``recipe`` entry.
-        ChecksumMismatchError: if a file differs from its pinned sha256 or the Hub's digest (a
-            cached Hub file is removed so that no later load trusts it).
-        HubUnavailableError, WeightsNotFoundError: see :func:`zoo.hub.fetch_file`.
-    """
-    target = name if isinstance(name, Target) else resolve_target(name, revision)
-    entry, source = target.entry, target.source
-    wanted = tuple(dict.fromkeys((*filenames, *(entry.files if entry else ()))))
-    cache = _cache_dir(source, cache_dir)
-    files: dict[str, Path] = {}
-    for filename in wanted:
-        pinned = entry.files.get(filename) if entry is not None else None
-        files[filename] = _fetch_one(source, filename, cache, token, bool(local_files_only),
-                                     verify=pinned is None, full_check=full_check)
-        if pinned is not None:
-            verify_file(files[filename], pinned, cache=cache, use_memo=not full_check)
-    return ResolvedWeights(source, files, entry, cache)
-
-
-def _cache_dir(source: Source, cache_dir: str | Path | None) -> Path | None:
-    if isinstance(source, LocalSource):
-        return None
-    from zoo.hub import hub_cache_dir
-
-    return Path(cache_dir) if cache_dir is not None else hub_cache_dir()
-
-
-def _fetch_one(source: Source, filename: str, cache: Path | None, token: Any, local_only: bool,
-               verify: bool, full_check: bool) -> Path:
-    if isinstance(source, LocalSource):
-        if not source.path.is_dir():
-            raise WeightsNotFoundError(f"{source.path} is not a folder (source {source}); a zoo checkpoint folder "
-                                       f"holds {CONFIG_NAME} and {WEIGHTS_NAME} (written by zoo.save).")
-        path = source.path / filename
-        if not path.is_file():
-            raise WeightsNotFoundError(f"{path} does not exist or is not a file (source {source}).")
-        return path
-    from zoo.hub import HUB_HINT, fetch_file
-
-    path = fetch_file(source, filename, token=token, cache_dir=cache, local_files_only=local_only, verify=verify)
-    if full_check and verify:
-        from zoo.cache import hub_digest
-
-        digest = hub_digest(path, cache) if cache is not None else None
-        if digest is not None:
-            verify_file(path, digest.value, algorithm=digest.algorithm, cache=cache, use_memo=False, hint=HUB_HINT)
-    return path
+__all__ = ["ResolvedWeights", "Target", "fetch", "load", "recipe_message", "resolve_target"]
 
 
 def _migration(saved: SavedConfig) -> Any:
@@ -235,27 +89,59 @@ def _check_against_entry(entry: CatalogEntry, saved: SavedConfig, model: Any) ->
         )
 
 
-def _check_weights(resolved: ResolvedWeights, saved: SavedConfig) -> Path:
+def _check_weights(resolved: ResolvedWeights, saved: SavedConfig, use_memo: bool = True) -> Path:
     """The weights' digest against config.json's record (when no catalog pins them), and their format.
+
+    Records the checks passed in ``resolved.checks``.
 
     Raises:
         ChecksumMismatchError: the weights are not the ones this config.json was saved with.
         CorruptWeightsError, UnsafeWeightsError: the file is not valid safetensors (a cached copy
             is purged first, so the next load fetches it again).
     """
+    from zoo.fetching import CHECK_NONE
     from zoo.weights import check_safetensors
 
     path = resolved.files[WEIGHTS_NAME]
     pinned = resolved.entry is not None and WEIGHTS_NAME in resolved.entry.files
     if saved.weights_sha256 and not pinned:
-        verify_file(path, saved.weights_sha256, cache=resolved.cache, hint=(
+        verify_file(path, saved.weights_sha256, cache=resolved.cache, use_memo=use_memo, hint=(
             f"The expected value is the weights_sha256 that zoo.save recorded in {CONFIG_NAME}: these are not "
             "the weights it was saved with. Save the model again (zoo.save) to record new weights."))
+        done = resolved.checks.get(WEIGHTS_NAME, CHECK_NONE)
+        record = f"sha256 recorded by zoo.save in {CONFIG_NAME}"
+        resolved.checks[WEIGHTS_NAME] = record if done == CHECK_NONE else f"{done}; {record}"
     try:
         check_safetensors(path)
     except (CorruptWeightsError, UnsafeWeightsError) as exc:
         raise _purged(exc, path, resolved.cache) from None
     return path
+
+
+def check_checkpoint(
+    name: str,
+    *,
+    revision: str | None = None,
+    cache_dir: str | Path | None = None,
+    token: str | bool | None = None,
+    download: bool = True,
+) -> tuple[ResolvedWeights, SavedConfig]:
+    """Everything :func:`load` checks before building, on every byte (``zoo download``/``verify``).
+
+    Args:
+        name, revision, cache_dir, token: as :func:`load`.
+        download: fetch what is missing (``zoo download``); False judges only what is on disk
+            (``zoo verify``: offline, every file hashed again).
+
+    Raises:
+        The errors of :func:`load` before the build: ChecksumMismatchError, CorruptWeightsError,
+        UnsafeWeightsError, HubUnavailableError, WeightsNotFoundError, ConfigError, ...
+    """
+    resolved = fetch(name, full_check=not download, revision=revision, cache_dir=cache_dir, token=token,
+                     local_files_only=not download or None)
+    saved = read_saved_config(resolved.files[CONFIG_NAME])
+    _check_weights(resolved, saved, use_memo=download)
+    return resolved, saved
 
 
 def _purged(exc: CorruptWeightsError | UnsafeWeightsError, path: Path, cache: Path | None) -> Exception:
