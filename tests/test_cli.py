@@ -91,7 +91,7 @@ def test_verify_never_downloads(run, write_registry, monkeypatch) -> None:
         f'source = "hf-hub:org/toy@{"a" * 40}"\nfiles = {{ "model.safetensors" = "sha256:{"b" * 64}" }}\n'
     )
     result = run("verify", "toy-remote")
-    assert result.exit_code == 1 and "offline mode is on" in result.output
+    assert result.exit_code == 1 and "Verification never downloads, and a file is missing" in result.output
 
 
 def test_convert_a_trusted_pickle_checkpoint(run, toy_model, tmp_path: Path) -> None:

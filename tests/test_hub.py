@@ -130,3 +130,20 @@ def test_publish_uploads_one_commit_and_prints_an_entry_that_loads(hub, toy_mode
     assert table["files"]["model.safetensors"] == "sha256:" + sha256_file(folder / "model.safetensors")
     write_registry(tomli_w.dumps(entry))
     _assert_same_weights(toy_model, zoo.load("toy-published"))
+
+
+def test_load_keywords_reach_the_hub_fetch(served, tmp_path, monkeypatch) -> None:
+    import zoo.hub
+
+    own_cache = tmp_path / "my-cache"
+    seen = []
+    real = zoo.hub.fetch_file
+    monkeypatch.setattr(zoo.hub, "fetch_file", lambda *a, **k: seen.append(k) or real(*a, **k))
+    source = f"hf-hub:{served.repo_id}"
+    _assert_same_weights(served.model, zoo.load(source, revision=served.commit, cache_dir=own_cache, token="hf_x"))
+    assert all(k["token"] == "hf_x" and k["cache_dir"] == own_cache for k in seen)
+    assert (own_cache / f"models--{served.repo_id.replace('/', '--')}" / "snapshots" / served.commit).is_dir()
+    with pytest.raises(HubUnavailableError, match="local_files_only=True and the file is not in the cache"):
+        zoo.load(source, revision=served.commit, local_files_only=True)  # the default cache is cold
+    assert zoo.load(source, revision=served.commit, cache_dir=own_cache, local_files_only=True).zoo_source == (
+        f"hf-hub:{served.repo_id}@{served.commit}")

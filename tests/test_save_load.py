@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,47 @@ def test_weights_saved_by_an_older_plugin_version_are_migrated_by_its_hook(toy_m
     loaded = zoo.load(f"local-dir:{out}")
     assert seen == [("model/toy-fusion", "0.0.9")]
     assert torch.equal(loaded.head.fc.weight, toy_model.head.fc.weight)
+
+
+def test_a_plain_folder_path_loads_like_local_dir(toy_model, tmp_path: Path, monkeypatch) -> None:
+    out = zoo.save(toy_model, tmp_path / "runs" / "toy")
+    monkeypatch.chdir(tmp_path)
+    for name in (str(out), "./runs/toy", "runs/toy"):
+        loaded = zoo.load(name)
+        assert torch.equal(loaded.head.fc.weight, toy_model.head.fc.weight), name
+    assert zoo.load("./runs/toy").zoo_source == "local-dir:runs/toy"
+
+
+def test_load_takes_the_from_pretrained_keywords(toy_model, tmp_path: Path, write_registry) -> None:
+    from zoo.errors import InputError
+
+    out = zoo.save(toy_model, tmp_path / "toy")
+    half = zoo.load(str(out), dtype="bf16", device="cpu")
+    assert half.head.fc.weight.dtype == torch.bfloat16
+    assert torch.equal(half.head.fc.weight, toy_model.head.fc.weight.to(torch.bfloat16))
+    assert zoo.load(str(out), dtype=torch.float64).head.fc.weight.dtype == torch.float64
+    with pytest.raises(InputError, match="Unknown dtype 'int7'"):
+        zoo.load(str(out), dtype="int7")
+    with pytest.raises(InputError, match="Cannot move the model to device='cuda:99'"):
+        zoo.load(str(out), device="cuda:99")
+    with pytest.raises(ConfigError, match="is a local folder: it has no revisions"):
+        zoo.load(str(out), revision="main")
+    _publish_locally(write_registry, out)
+    with pytest.raises(ConfigError, match="pins local-dir:.*would load other files than the catalog verifies"):
+        zoo.load("toy-local", revision="v2")
+
+
+def test_a_hostile_config_json_is_a_config_error_naming_the_field(toy_model, tmp_path: Path) -> None:
+    out = zoo.save(toy_model, tmp_path / "toy")
+    for raw, words in [
+        ({"schema_version": "abc"}, "schema_version must be a positive integer (this zoo writes 1), got 'abc'"),
+        ({"schema_version": None}, "got None"),
+        ({"components": {"a": 3}}, "components.a: Input should be a valid string"),
+        ({"config": "not a table"}, "config: Input should be a valid dictionary"),
+        ({"weights_sha256": "xyz"}, "weights_sha256: String should match pattern"),
+    ]:
+        config = json.loads((out / "config.json").read_text())
+        (out / "config.json").write_text(json.dumps({**config, **raw}))
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            zoo.load(str(out))
+        (out / "config.json").write_text(json.dumps(config))

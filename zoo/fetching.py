@@ -54,7 +54,8 @@ def recipe_message(entry: CatalogEntry) -> str:
     )
 
 
-_PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
+#: A name starting with one of these is a folder path (``zoo.load("./runs/x/publish")``).
+FOLDER_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
 
 
 def resolve_target(name: str, revision: str | None = None) -> Target:
@@ -71,7 +72,7 @@ def resolve_target(name: str, revision: str | None = None) -> Target:
     """
     if is_source(name):
         return Target(name, _with_revision(parse_source(name), revision, name))
-    if name.startswith(_PATH_PREFIXES):
+    if name.startswith(FOLDER_PREFIXES):
         return Target(name, _with_revision(LocalSource(Path(name).expanduser()), revision, name))
     try:
         entry = get_catalog().get(name)

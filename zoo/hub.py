@@ -144,9 +144,10 @@ def fetch_file(
         return _checked(cached, cache, verify)  # a pinned commit never changes: no network at all
     where = f"{source.repo_id}@{source.revision} (file {filename!r}, cache {cache})"
     if offline:
+        switch = "offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE)" if is_offline() else "local_files_only=True"
         raise HubUnavailableError(
-            f"Cannot get {where}: offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE) and the file is not in "
-            "the cache. Run `zoo download` where the Hub is reachable, or unset the offline switch."
+            f"Cannot get {where}: {switch} and the file is not in the cache. Run `zoo download` where the "
+            "Hub is reachable, or allow the network."
         )
     from zoo.hub_errors import HubFailure, hub_failure
 

@@ -26,6 +26,7 @@ from zoo.catalog import CatalogEntry
 from zoo.errors import (
     CatalogError,
     CorruptWeightsError,
+    HubUnavailableError,
     InputError,
     MissingPluginError,
     UnknownComponentError,
@@ -137,8 +138,13 @@ def check_checkpoint(
         The errors of :func:`load` before the build: ChecksumMismatchError, CorruptWeightsError,
         UnsafeWeightsError, HubUnavailableError, WeightsNotFoundError, ConfigError, ...
     """
-    resolved = fetch(name, full_check=not download, revision=revision, cache_dir=cache_dir, token=token,
-                     local_files_only=not download or None)
+    try:
+        resolved = fetch(name, full_check=not download, revision=revision, cache_dir=cache_dir, token=token,
+                         local_files_only=not download or None)
+    except HubUnavailableError as exc:
+        if download:
+            raise
+        raise HubUnavailableError(f"Verification never downloads, and a file is missing: {exc}") from None
     saved = read_saved_config(resolved.files[CONFIG_NAME])
     _check_weights(resolved, saved, use_memo=download)
     return resolved, saved

@@ -107,10 +107,12 @@ def info_command(name: str, as_json: bool) -> None:
     NAME may be a source (hf-hub:org/repo@<commit>, local-dir:PATH): its config.json is fetched
     (into the HF cache) and the model it describes is shown.
     """
+    from zoo.fetching import FOLDER_PREFIXES
     from zoo.listing import info
     from zoo.sources import is_source
 
-    described = describe_source(name) if is_source(name) else info(name, defaults=True)
+    is_path = is_source(name) or name.startswith(FOLDER_PREFIXES)  # a folder path, like zoo.load
+    described = describe_source(name) if is_path else info(name, defaults=True)
     if as_json:
         click.echo(json.dumps(described, indent=2, default=str))
         return
