@@ -50,7 +50,10 @@ def write_ref(cache: Path, repo_id: str, revision: str, commit: str) -> None:
     """Record that branch/tag ``revision`` pointed at ``commit`` (so offline ``@main`` finds it)."""
     if revision == commit:
         return
-    ref = repo_folder(cache, repo_id) / "refs" / revision
+    refs = repo_folder(cache, repo_id) / "refs"
+    ref = refs / revision
+    if not os.path.abspath(ref).startswith(os.path.abspath(refs) + os.sep):
+        return  # never write outside refs/ (revisions are validated before; this is the last guard)
     ref.parent.mkdir(parents=True, exist_ok=True)
     if not ref.is_file() or ref.read_text().strip() != commit:
         ref.write_text(commit)

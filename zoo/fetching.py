@@ -15,7 +15,7 @@ from typing import Any
 
 from zoo.catalog import CatalogEntry, get_catalog
 from zoo.errors import ConfigError, RecipeNotPublishedError, UnknownComponentError, WeightsNotFoundError
-from zoo.sources import HubSource, LocalSource, Source, is_source, parse_source
+from zoo.sources import HubSource, LocalSource, Source, check_revision, is_source, parse_source
 from zoo.weights import CONFIG_NAME, WEIGHTS_NAME, verify_file
 
 #: What ``ResolvedWeights.checks`` says for each kind of check.
@@ -98,7 +98,7 @@ def _with_revision(source: Source, revision: str | None, name: str) -> Source:
         raise ConfigError(f"{name!r} is a local folder: it has no revisions (got revision={revision!r}).")
     if "@" in name.partition("hf-hub:")[2] and revision != source.revision:
         raise ConfigError(f"{name!r} names revision {source.revision!r} but revision={revision!r} was passed; give one.")
-    return replace(source, revision=revision)
+    return replace(source, revision=check_revision(revision, name))
 
 
 def fetch(

@@ -37,6 +37,7 @@ from zoo.errors import (
     MissingDependencyError,
     PretrainedWeightsUnavailableError,
     UnsafeWeightsError,
+    ZooError,
 )
 from zoo.sources import HubSource
 from zoo.weights import CONFIG_NAME, WEIGHTS_NAME
@@ -67,8 +68,12 @@ class PretrainedWeights:
     def __post_init__(self) -> None:
         if not _REPO_RE.match(self.repo_id):
             raise ConfigError(f"PretrainedWeights: {self.repo_id!r} is not a Hub repository id ('org/name').")
-        if not self.revision or any(c.isspace() for c in self.revision):
-            raise ConfigError(f"PretrainedWeights({self.repo_id!r}): bad revision {self.revision!r}.")
+        from zoo.sources import check_revision
+
+        try:
+            check_revision(self.revision, self.repo_id)
+        except ZooError as exc:
+            raise ConfigError(f"PretrainedWeights: {exc}") from None
         if self.sha256 is not None:
             digest = self.sha256.removeprefix("sha256:").lower()
             if not _SHA256_RE.match(digest):

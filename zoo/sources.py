@@ -10,6 +10,9 @@ from zoo.errors import SourceError
 
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+#: A git revision the Hub accepts: a commit, a branch or tag (``v1.0``), or ``refs/pr/<n>``; no ``..``,
+#: no leading or doubled ``/`` (a revision names a file under the cache's ``refs/``).
+_REVISION_RE = re.compile(r"^(?!.*\.\.)(?!.*//)[A-Za-z0-9][\w.-]*(/[\w.-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,20 @@ def is_source(text: str) -> bool:
     return text.startswith(("hf-hub:", "local-dir:"))
 
 
+def check_revision(revision: str, where: str = "") -> str:
+    """Return ``revision`` if it is a revision name the Hub could have.
+
+    Raises:
+        SourceError: for anything else (spaces, ``..``, a leading ``/``...).
+    """
+    if not _REVISION_RE.match(revision) or revision.endswith(".lock"):
+        raise SourceError(
+            f"Bad revision {revision!r}{' in ' + repr(where) if where else ''}; expected a 40-hex commit, a branch "
+            "or tag name, or refs/pr/<n>."
+        )
+    return revision
+
+
 def parse_source(text: str, base_dir: Path | None = None) -> Source:
     """Parse a source string.
 
@@ -61,6 +78,9 @@ def parse_source(text: str, base_dir: Path | None = None) -> Source:
         repo_id, _, revision = body.partition("@")
         if not _REPO_RE.match(repo_id):
             raise SourceError(f"Bad Hub repository {repo_id!r} in {text!r}; expected 'hf-hub:org/name@<commit>'.")
+        if "@" in body and not revision:
+            raise SourceError(f"{text!r} ends with '@' but names no revision; give a commit, branch or tag, or drop the '@'.")
+        check_revision(revision or "main", text)
         return HubSource(repo_id, revision or "main")
     if text.startswith("local-dir:"):
         path = Path(text[len("local-dir:"):]).expanduser()
