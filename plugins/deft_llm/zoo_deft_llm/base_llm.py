@@ -196,7 +196,9 @@ def convert_gguf(path: Path, ref: GGUFRef, sha256: str) -> Path:
     try:
         import gguf  # noqa: F401  (transformers' GGUF reader needs it)
     except ImportError:
-        raise sdk.MissingDependencyError(f"Reading the GGUF file {path.name} needs the `gguf` package; {SETUP_HINT}.") from None
+        raise sdk.MissingDependencyError(
+            f"Reading the GGUF file {path.name} needs the `gguf` package; {SETUP_HINT}."
+        ) from None
     import transformers
     from safetensors.torch import save_model
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -51,7 +51,9 @@ def predictor_path() -> Path:
         ) from None
     path = Path(str(distribution.locate_file(MODEL_FILE)))
     if not path.is_file():
-        raise sdk.MissingDependencyError(f"{MODEL_DISTRIBUTION} is installed but {path} is missing; reinstall it ({INSTALL_HINT}).")
+        raise sdk.MissingDependencyError(
+            f"{MODEL_DISTRIBUTION} is installed but {path} is missing; reinstall it ({INSTALL_HINT})."
+        )
     return path
 
 

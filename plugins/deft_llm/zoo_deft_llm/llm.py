@@ -145,7 +145,8 @@ def add_placeholder_rows(lm: nn.Module, vocab_size: int) -> None:
         return
     lm.resize_token_embeddings(vocab_size, mean_resizing=False)
     with torch.no_grad():
-        for embedding in {id(e): e for e in (lm.get_input_embeddings(), lm.get_output_embeddings()) if e is not None}.values():
+        tables = (lm.get_input_embeddings(), lm.get_output_embeddings())
+        for embedding in {id(e): e for e in tables if e is not None}.values():  # tied: one table
             embedding.weight[old:] = embedding.weight[:old].mean(0)
 
 
@@ -288,6 +289,7 @@ def _drop_base_keys(module: LLMWrapper, state: dict[str, Any], prefix: str, loca
 def _allow_missing_base_keys(module: LLMWrapper, incompatible: Any) -> None:
     # Keys arrive with the root module's prefix (``llm.lm....``): strip up to our own ``lm.``.
     def is_base(key: str) -> bool:
-        return any(key[i:] in module._base_keys for i in range(len(key)) if key.startswith("lm.", i) and (i == 0 or key[i - 1] == "."))
+        starts = (i for i in range(len(key)) if key.startswith("lm.", i) and (i == 0 or key[i - 1] == "."))
+        return any(key[i:] in module._base_keys for i in starts)
 
     incompatible.missing_keys[:] = [k for k in incompatible.missing_keys if not is_base(k)]

@@ -84,7 +84,8 @@ def landmark_boxes(points: np.ndarray, size: int, names: list[str] | None = None
     return boxes
 
 
-def measure_regions(flow: np.ndarray, table: FacsTable, boxes: dict[str, Box] | None = None) -> tuple[dict[str, RegionMotion], float]:
+def measure_regions(flow: np.ndarray, table: FacsTable,
+                    boxes: dict[str, Box] | None = None) -> tuple[dict[str, RegionMotion], float]:
     """Each region's mean relative flow, and the face's noise level.
 
     Args:

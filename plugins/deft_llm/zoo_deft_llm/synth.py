@@ -130,7 +130,8 @@ def write_clip(folder: Path, face: np.ndarray, points: np.ndarray, aus_animated:
     """Write ``img<k>.jpg`` frames from onset to offset; return the apex frame and the amplitude."""
     folder.mkdir(parents=True, exist_ok=True)
     amplitude = float(rng.uniform(0.8, 2.5))
-    field = displacement_field(face, aus_animated, amplitude, points) if aus_animated else np.zeros((*face.shape[:2], 2), np.float32)
+    field = (displacement_field(face, aus_animated, amplitude, points) if aus_animated
+             else np.zeros((*face.shape[:2], 2), np.float32))
     head = rng.uniform(-0.6, 0.6, size=2)
     for t in range(CLIP_FRAMES):
         phase = np.sin(np.pi * t / (CLIP_FRAMES - 1))  # 0 at onset/offset, 1 at the apex
@@ -152,7 +153,8 @@ def _subject_rows(root: Path, s: int, options: SynthOptions, rng: np.random.Gene
         animated = "+".join(labels[:-1]) if len(labels) > 1 and rng.random() < 0.15 else aus
         onset = int(rng.integers(20, 300))
         filename = f"EP{c + 1:02d}_{s:02d}{'f' if c % 2 else ''}"
-        apex, amplitude = write_clip(root / "CASME2_RAW_selected" / f"sub{s:02d}" / filename, face, points, animated, onset, rng)
+        folder = root / "CASME2_RAW_selected" / f"sub{s:02d}" / filename
+        apex, amplitude = write_clip(folder, face, points, animated, onset, rng)
         apex_cell = "/" if (s + c) % 17 == 0 else apex  # CASME II writes '/' where the apex is unknown
         rows.append([s, filename, None, onset, apex_cell, onset + CLIP_FRAMES - 1, None, aus, emotion])
         planted[f"sub{s:02d}/{filename}"] = {"identity": identity, "labelled": aus, "planted": animated,
