@@ -50,3 +50,28 @@ def test_only_the_newest_checkpoints_are_kept(tmp_path):
     Trainer(build_toy(), config, train_data=ToyData(size=32)).fit()  # 8 steps: checkpoints at 2, 4, 6, 8 and epoch end
     names = [p.name for p in list_checkpoints(tmp_path)]
     assert names == ["ckpt-s000000008-e00000-b0000008", "ckpt-s000000008-e00001-b0000000"]
+
+
+class _WorkerFacts(torch.utils.data.Dataset):
+    """Each item reports, from inside the loader worker, its SIGTERM handler and a random draw."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        import signal
+
+        return {"ignores_sigterm": torch.tensor(signal.getsignal(signal.SIGTERM) == signal.SIG_IGN),
+                "draw": torch.rand(())}
+
+
+def test_workers_ignore_sigterm_and_seed_items_by_index_not_by_worker():
+    def draws(workers):
+        sampler = ResumableDistributedSampler(list(range(4)), _context(0, 1), shuffle=False, seed=0)
+        sampler.set_epoch(2)
+        return [b for b in make_loader(_WorkerFacts(), 1, sampler, workers, seed=7)]
+
+    one, two = draws(1), draws(2)
+    assert all(bool(b["ignores_sigterm"]) for b in one + two)  # the trainer, not the worker, handles SIGTERM
+    assert [float(b["draw"]) for b in one] == [float(b["draw"]) for b in two]
+    assert len({float(b["draw"]) for b in one}) == 4  # a different seed per item

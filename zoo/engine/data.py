@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,6 +125,13 @@ class _SeededItems(Dataset):
         return self.dataset[index]
 
 
+def _ignore_stop_signal(worker_id: int) -> None:
+    # A scheduler's SIGTERM reaches every process of the job; a worker that dies of it would make the
+    # next batch fail before the trainer can finish its step and checkpoint. Workers exit with the
+    # training process anyway (torch watches the parent).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def find_collate(dataset: Any) -> Any:
     """The dataset's ``collate`` method (also through ``Subset``), or ``None``."""
     collate = getattr(dataset, "collate", None)
@@ -155,7 +163,8 @@ def make_loader(
         num_workers=num_workers,
         collate_fn=find_collate(dataset),
         generator=torch.Generator().manual_seed(seed),
-        persistent_workers=persistent and num_workers > 0,
+        worker_init_fn=_ignore_stop_signal if seeded else None,
+        persistent_workers=persistent and seeded,
     )
 
 

@@ -1,12 +1,12 @@
-"""Process-group set-up for ``torchrun`` (DDP: gloo on CPU, nccl on GPU) and cross-rank helpers.
+"""Where a process stands (rank, world size, device) and cross-rank helpers.
 
-A single process (plain ``python``) is world size 1 and every helper degrades to a no-op, so the
-trainer has one code path.
+accelerate joins the process group that ``torchrun`` or ``accelerate launch`` describe (gloo on
+CPU, nccl on GPU; see :mod:`zoo.engine.acceleration`). A single process (plain ``python``) is world
+size 1 and every helper degrades to a no-op, so the trainer has one code path.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,36 +33,19 @@ class DistContext:
         return self.world_size > 1
 
 
-def setup_distributed() -> DistContext:
-    """Join the process group that ``torchrun`` describes (``WORLD_SIZE``/``RANK`` env), if any.
-
-    Uses nccl when CUDA is available, gloo otherwise. Without ``WORLD_SIZE`` > 1 nothing is
-    initialised.
-
-    Raises:
-        RuntimeError: if the process group cannot be initialised (from torch).
-    """
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available()
-    device = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    if world_size > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    return DistContext(rank, world_size, local_rank, device)
-
-
 def teardown_distributed() -> None:
-    """Leave the process group (if this module's set-up joined one).
+    """Leave the process group (if one was joined).
 
     All ranks meet at a barrier first: a rank that tears gloo down while a peer is still using
     the connection can abort the peer ("terminate called without an active exception").
+    accelerate's process state is reset with it, so a later Trainer in this process starts afresh.
     """
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+        from accelerate.state import AcceleratorState
+
+        AcceleratorState._reset_state(reset_partial_state=True)
 
 
 def gather_objects(obj: Any, context: DistContext) -> list[Any]:
