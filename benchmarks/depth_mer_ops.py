@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from zoo_depth_mer import ops
+from zoo_point_ops import ops
 
-_REF = Path(__file__).resolve().parents[1] / "plugins/depth_mer/tests/pointnet2_reference.py"
+_REF = Path(__file__).resolve().parents[1] / "plugins/point_ops/tests/pointnet2_reference.py"
 _spec = importlib.util.spec_from_file_location("pointnet2_reference", _REF)
 ref = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ref)

@@ -20,7 +20,7 @@ import zoo
 from zoo.errors import InputError
 from zoo_depth_mer.align import apply_transform, icp_onset_to_apex, nearest_correspondence, same_pixel_correspondence
 from zoo_depth_mer.depth import Cloud, clean_cloud, depth_to_cloud, smooth_depth
-from zoo_depth_mer.ops import farthest_point_sample
+from zoo_point_ops.ops import farthest_point_sample
 
 
 class PipelineConfig(zoo.ComponentConfig):

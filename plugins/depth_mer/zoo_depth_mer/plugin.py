@@ -13,8 +13,6 @@ _COMPONENTS = [
      "PointNet++ multi-scale-grouping point encoder [B,N,C] -> [B,1024]", ()),
     ("encoder/pointnet", "zoo_depth_mer.pointnet:PointNetEncoder",
      "PointNet point encoder [B,N,C] -> [B,1024]", ()),
-    ("encoder/dgcnn", "zoo_depth_mer.dgcnn:DGCNNEncoder",
-     "DGCNN point encoder [B,N,C] -> [B,2*emb_dims] (max || avg)", ()),
     ("head/motion-classifier", "zoo_depth_mer.head:MotionClassifier",
      "FC 512 -> 256 -> classes (dropout 0.4) on a global point feature", ()),
     ("model/depth-mer", "zoo_depth_mer.model:DepthMER",

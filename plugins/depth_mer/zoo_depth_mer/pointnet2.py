@@ -16,7 +16,7 @@ from torch import nn
 
 import zoo
 from zoo.errors import InputError
-from zoo_depth_mer.ops import ball_query, farthest_point_sample, gather_points, group
+from zoo_point_ops.ops import ball_query, farthest_point_sample, gather_points, group
 
 
 def _conv_stack(in_channels: int, widths: list[int]) -> nn.Sequential:
