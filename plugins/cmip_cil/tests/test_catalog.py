@@ -1,64 +1,57 @@
-from pathlib import Path
+"""The plugin's catalog: recipes and their protocols, the release profile, the ablation spec, explain."""
 
-import numpy as np
+import json
+
 import pytest
 
-import zoo
-from zoo.catalog import get_catalog
-from zoo_cmip_cil import catalog_entries as entries
-from zoo_cmip_cil.synth import PROCEDURAL, class_names
+from zoo.sdk import catalog_ablation, catalog_entry, read_recipe
+from zoo.testing import run_cli
+from zoo_cmip_cil.recipe_runner import read_stages
 
-PACKAGE = Path(entries.__file__).parent
-CHECKPOINT = PACKAGE / entries.SYNTH_DIR
+RELEASE = {
+    "view_pooling": "after-head", "image_augment": True, "proto_reg_over": "all-rows",
+    "point_augment": {"translate": 0.5, "translate_relative": True},
+    "defects": {"double_softmax": True, "bn_updates_in_frozen_backbone": True, "augment_test_points": True},
+}
 
 
 def test_recipes_are_listed_with_their_protocols():
-    catalog = get_catalog()
-    mn40, sn55 = catalog.get("cmip-cil-mn40"), catalog.get("cmip-cil-sn55")
+    mn40, sn55 = catalog_entry("cmip-cil-mn40"), catalog_entry("cmip-cil-sn55")
     assert mn40.status == sn55.status == "recipe"
     assert mn40.recipe["runner"] == sn55.recipe["runner"] == "zoo_cmip_cil.recipe_runner:run_cmip_cil"
     assert mn40.reproduce == "zoo train cmip-cil-mn40 --data ROOT"
-    inc_mn40, inc_sn55 = mn40.recipe["stages"]["incremental"], sn55.recipe["stages"]["incremental"]
-    assert inc_mn40["base"] == 4 and inc_mn40["exemplars_per_class"] == 20
-    assert inc_sn55["merge_remainder"] is True and sn55.config["up_axis"] == 1
+    stages = read_stages(read_recipe("cmip-cil-mn40"))
+    assert (stages.incremental.base, stages.incremental.exemplars_per_class) == (4, 20)
+    assert stages.pretrain_classes == "all-train-objects" and stages.baselines == ["finetune", "simplecil", "icarl", "wa", "podnet"]
+    sn = read_stages(read_recipe("cmip-cil-sn55"))
+    assert sn.incremental.merge_remainder is True and sn.incremental.exemplars_per_class == 18
     assert mn40.recipe["dataset"]["config"]["masked_variants"] == 20
+    assert mn40.config["image_encoder"]["config"]["pretrained"] is True  # ImageNet, as the paper
 
 
-def test_synth_checkpoint_is_published_and_small():
-    entry = get_catalog().get(entries.SYNTH_NAME)
-    assert entry.status == "published" and "synthetic" in entry.data.lower()
-    assert (CHECKPOINT / "model.safetensors").stat().st_size < 20e6
-    methods = {m.setting.split(",")[0] for m in entry.metrics}
-    assert methods == {"cmip-cil", "finetune", "simplecil", "icarl-nme"}
-    assert all("synthetic" in m.measured_on for m in entry.metrics)
+@pytest.mark.parametrize("name", ["cmip-cil-mn40-release", "cmip-cil-sn55-release"])
+def test_release_profiles_switch_every_difference(name):
+    entry = catalog_entry(name)
+    for key, value in RELEASE.items():
+        assert entry.config[key] == value, key
+    assert entry.config["classifier"]["config"]["sigma"] == 1.0
+    assert entry.config["image_encoder"]["config"]["pretrained"] is False  # torchvision's resnet50(), no weights
+    assert read_stages(read_recipe(name)).incremental.recompute_old_prototypes is True
 
 
-def test_synth_checkpoint_loads_and_classifies_a_synthetic_shape(tmp_path):
-    from zoo_cmip_cil.mesh import normalise, write_off
-
-    model = zoo.load(entries.SYNTH_NAME)
-    assert model.classifier.num_classes == len(class_names()) == len(model.config.class_names)
-    assert sorted(model.config.class_names) == sorted(class_names())
-    mesh = PROCEDURAL["torus"](np.random.default_rng(123))
-    write_off(normalise(mesh), tmp_path / "torus.off")
-    out = model.predict_files([str(tmp_path / "torus.off")])
-    assert out[str(tmp_path / "torus.off")]["class"] in class_names()
+def test_paper_ablation_rows_are_valid_overrides_of_the_synthetic_recipe():
+    spec = catalog_ablation("cmip-cil:paper").spec
+    assert spec["recipe"] == "cmip-cil-synth-recipe" and spec["seeds"] == [0, 1, 2]
+    assert list(spec["variants"])[0] == "CMIP-CIL (full)" and spec["variants"]["CMIP-CIL (full)"] == []
+    assert {"w/o pre-training", "w/o masking", "w/o adapter", "w/o prototype regularisation"} <= set(spec["variants"])
+    for overrides in spec["variants"].values():
+        recipe = read_recipe(spec["recipe"], overrides)  # every row resolves to a valid recipe
+        read_stages(recipe)
 
 
-def test_train_synth_pipeline_end_to_end(tmp_path):
-    """The whole ``train-synth`` pipeline at toy scale (seconds), with the class-subset defect on."""
-    import json
-
-    from zoo_cmip_cil.training import train_synth
-
-    settings = {"train_per_class": 2, "test_per_class": 1, "pretrain_epochs": 1, "incremental_epochs": 1,
-                "exemplars_per_class": 1, "image_size": 16, "num_points": 64,
-                "model_overrides": {"defects": {"pretrain_class_subset": 9}}}
-    summary = train_synth(str(tmp_path / "out"), str(tmp_path / "data"), settings)
-    assert summary["pretrain_items"] == 9 * 2 * 2  # first 9 classes only, 2 objects, full + 1 masked copy
-    assert [r["method"] for r in summary["methods"]] == ["cmip-cil", "finetune", "simplecil", "icarl-nme"]
-    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"model.safetensors", "config.json", "README.md",
-                                                             "results.json", "accuracy_per_task.png"}
-    saved = json.loads((tmp_path / "out" / "config.json").read_text())["config"]
-    assert len(saved["class_names"]) == 18 and saved["classifier"]["config"]["initial_classes"] == 18
-    assert "SYNTHETIC" in (tmp_path / "out" / "README.md").read_text()
+def test_recipe_explain_resolves_the_release_profile():
+    result = run_cli(["recipe", "explain", "cmip-cil-mn40-release", "--json"])
+    assert result.exit_code == 0, result.output
+    explained = json.loads(result.output)
+    assert explained["model"]["view_pooling"] == "after-head"
+    assert explained["model"]["classifier"]["config"]["sigma"] == 1.0

@@ -1,21 +1,18 @@
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_cmip_cil.mesh import read_off, sample_surface
-from zoo_cmip_cil.synth import class_names, make_synthetic_modelnet
-
-
-@pytest.fixture(autouse=True)
-def _mesa_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("MESA_SHADER_CACHE_DIR", str(tmp_path / "mesa"))
+from zoo_cmip_cil.synth import GENERATOR, class_names, make_synthetic_modelnet
 
 
 @pytest.fixture(scope="module")
 def synth_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mn40")
+    root = tmp_path_factory.mktemp("mn40") / "shapes"
     make_synthetic_modelnet(root, train_per_class=2, test_per_class=1, seed=0)
     return root
 
@@ -23,7 +20,9 @@ def synth_root(tmp_path_factory):
 def test_synthetic_set_layout(synth_root):
     names = class_names()
     assert len(names) == 18 and len([n for n in names if not n.startswith("pv_")]) >= 12
-    assert sorted(p.name for p in synth_root.iterdir()) == sorted(names)
+    assert sorted(p.name for p in synth_root.iterdir()) == sorted([*names, "SYNTHETIC.json"])
+    marker = json.loads((synth_root / "SYNTHETIC.json").read_text())
+    assert marker["generator"] == GENERATOR and marker["seed"] == 0 and marker["params"]["train_per_class"] == 2
     files = sorted(synth_root.glob("*/*/*.off"))
     assert len(files) == 18 * 3
     assert sum(f.read_text()[:4] != "OFF\n" for f in files) == 18  # every third file: glued header
@@ -45,6 +44,7 @@ def test_make_synth_cli(tmp_path):
                                            "--test-per-class", "1", "--no-pyvista"])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "s").glob("*/test/*.off"))) == 14
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
 def test_modelnet40_mesh_items(synth_root):
@@ -55,6 +55,19 @@ def test_modelnet40_mesh_items(synth_root):
     assert np.isclose(item["points"].norm(dim=1).max().item(), 0.5, atol=1e-5)
     assert item["label"] == 2  # sorted classes: bookshelf, bottle, box...; index 5 = box #2
     assert (item["points"] == ds[5]["points"]).all()  # seeded per item
+    # Rotated -90 degrees about x: the z-up shapes stand along y, like the camera's up.
+    box = read_off(ds.files[5])
+    extent = box.vertices.max(0) - box.vertices.min(0)
+    np.testing.assert_allclose(np.sort(ds.load_mesh(5).vertices.max(0) - ds.load_mesh(5).vertices.min(0)),
+                               np.sort(extent / np.linalg.norm(extent) * 1.0), atol=1e-6)
+    rotated = np.ptp(ds.load_mesh(5).vertices, axis=0)
+    assert np.isclose(rotated[1] / rotated[2], extent[2] / extent[1])  # old z is the new y
+
+
+def test_class_filter_and_cache_keep_labels(synth_root):
+    ds = zoo.build("dataset/modelnet40", root=str(synth_root), split="test", render=False, classes=["torus", "box"], cache=True)
+    assert sorted(ds.labels) == [ds.classes.index("box"), ds.classes.index("torus")]
+    assert ds[0] is ds[0]  # cached: the same object on the second read
 
 
 def test_masked_variants_share_the_partial_mesh(synth_root):

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_cmip_cil.mesh import (
-    Mesh, face_walk_order, mask_contiguous, normalise, read_obj, read_off, sample_surface, write_off,
+    Mesh, MeshFileError, check_points, face_walk_order, mask_contiguous, normalise, read_obj, read_off, read_point_file,
+    rotate_x, sample_surface, write_off,
 )
 
 SQUARE = Mesh([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], [[0, 1, 2], [0, 2, 3]])
@@ -88,3 +89,34 @@ def test_mask_keeps_a_contiguous_run_within_range():
         assert np.all(np.diff(xs) == 1)  # no gaps: contiguous
     with pytest.raises(InputError, match="keep_range"):
         mask_contiguous(strip, np.random.default_rng(0), (0.6, 0.5))
+
+
+def test_keep_range_of_one_keeps_every_face():
+    strip = _strip(10)
+    whole = mask_contiguous(strip, np.random.default_rng(0), (1.0, 1.0))
+    np.testing.assert_array_equal(whole.faces, strip.faces)
+
+
+def test_rotate_minus_90_about_x_turns_z_up_into_y_up():
+    mesh = rotate_x(Mesh([[0, 0, 1], [1, 0, 0], [0, 1, 0]], [[0, 1, 2]]), -90)
+    np.testing.assert_allclose(mesh.vertices, [[0, 1, 0], [1, 0, 0], [0, 0, -1]], atol=1e-12)
+
+
+def test_obj_face_index_out_of_range_is_reported(tmp_path):
+    (tmp_path / "m.obj").write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nf 1 2 5\n")
+    with pytest.raises(MeshFileError, match="face 0 uses vertex indices \\[0, 1, 4\\].*3 vertices") as info:
+        read_obj(tmp_path / "m.obj")
+    assert info.value.reason == "face index out of range"
+
+
+def test_check_points_and_point_files(tmp_path):
+    np.testing.assert_array_equal(check_points(np.ones((2, 6)) * [[1], [2]], "x"), [[1, 1, 1], [2, 2, 2]])
+    for bad, reason in ((np.zeros((0, 3)), "no points"), (np.zeros(5), "wrong shape"),
+                        (np.array([[0, np.inf, 0], [1, 1, 1]]), "non-finite coordinates"), (np.ones((3, 3)), "zero extent")):
+        with pytest.raises(MeshFileError) as info:
+            check_points(bad, "x")
+        assert info.value.reason == reason
+    (tmp_path / "a.xyz").write_text("0 0 0\n1 2 3\n")
+    np.testing.assert_array_equal(read_point_file(tmp_path / "a.xyz"), [[0, 0, 0], [1, 2, 3]])
+    (tmp_path / "e.txt").write_text("  \n")
+    assert read_point_file(tmp_path / "e.txt").shape == (0, 3)

@@ -1,14 +1,9 @@
 import numpy as np
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_cmip_cil.mesh import Mesh, normalise
 from zoo_cmip_cil.render import VIEWS, MultiViewRenderer, RenderConfig, camera_pose, random_light
-
-
-@pytest.fixture(autouse=True)
-def _mesa_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("MESA_SHADER_CACHE_DIR", str(tmp_path / "mesa"))
 
 
 def _sphere(resolution: int = 24) -> Mesh:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +10,7 @@ from pydantic import Field
 from torch import nn
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -32,41 +32,68 @@ def views_to_tensor(views: torch.Tensor) -> torch.Tensor:
     return (x - mean) / std
 
 
-class MultiViewImageEncoder(zoo.Encoder):
-    """A timm backbone applied to every view; the view features are averaged (view pooling).
+def _pretrained_weights(repo_id: str) -> Any:
+    """The pin of ``repo_id`` in the zoo's backbone table, else the repository at ``main``."""
+    from zoo.sdk import ConfigError, PretrainedWeights
 
-    Averaging the *backbone* features (before the projection head) keeps one embedding per object
-    whatever the number of views, and is what the spec's "the 10 embeddings are averaged" needs.
+    try:
+        return PretrainedWeights.known(repo_id)
+    except ConfigError:  # not in the table: the Hub's own digest is checked, the commit recorded
+        return PretrainedWeights(repo_id)
+
+
+class MultiViewImageEncoder(zoo.Encoder):
+    """A timm backbone applied to every view (shared weights), built by ``zoo.sdk.create_timm_model``.
+
+    With ``pretrained`` (the paper's choice, the default) the ImageNet weights of ``weights``
+    (default torchvision's ResNet-50, ``timm/resnet50.tv_in1k``) are fetched through the Hub into
+    the HF cache and checked; ``pretrained=false`` (or ``zoo train --from-scratch``) is the only
+    way to a random initialisation.
+
+    :meth:`forward_views` gives one feature per view ``[B, V, C]``; :meth:`forward` averages them
+    (view pooling on the backbone features). The model decides where views are averaged
+    (``view_pooling``): before its image head (ours) or after it (the release).
     """
 
     class Config(zoo.ComponentConfig):
-        backbone: str = "resnet50"
-        pretrained: bool = Field(False, description="load timm's cached ImageNet weights (never downloads)")
+        backbone: str = Field("resnet50", description="a timm model name")
+        pretrained: bool = Field(True, description="ImageNet weights through the Hub (the paper); false: random init")
+        weights: str = Field("timm/resnet50.tv_in1k", description="Hub repository of the pretrained weights (timm layout)")
 
     def __init__(self, config: Config | None = None) -> None:
-        import timm
+        from zoo.sdk import create_timm_model
 
         super().__init__(config)
-        if self.config.pretrained:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # only ever read the local cache
-        self.backbone = timm.create_model(self.config.backbone, pretrained=self.config.pretrained, num_classes=0)
+        cfg = self.config
+        # Raises PretrainedWeightsUnavailableError (repo, revision, `zoo download`) when the
+        # weights are neither reachable nor cached: never a silent random initialisation.
+        weights = _pretrained_weights(cfg.weights) if cfg.pretrained else None
+        self.backbone = create_timm_model(cfg.backbone, pretrained=weights, num_classes=0)
         # Some timm models (LCNet, MobileNetV3) add a pre-logits layer after pooling: their pooled
         # output width is head_hidden_size, not num_features.
         width = getattr(self.backbone, "head_hidden_size", None) or self.backbone.num_features
         self.out_channels = int(width)
 
-    def forward(self, views: torch.Tensor) -> torch.Tensor:
-        """``views`` ``[B, V, H, W, 3]`` uint8 or ``[B, V, 3, H, W]`` float → ``[B, out_channels]``."""
+    def forward_views(self, views: torch.Tensor) -> torch.Tensor:
+        """``views`` ``[B, V, H, W, 3]`` uint8 or ``[B, V, 3, H, W]`` float → ``[B, V, out_channels]``."""
         x = views_to_tensor(views)
         b, v = x.shape[:2]
-        return self.backbone(x.flatten(0, 1)).view(b, v, -1).mean(1)
+        return self.backbone(x.flatten(0, 1)).view(b, v, -1)
+
+    def forward(self, views: torch.Tensor) -> torch.Tensor:
+        """View-averaged features ``[B, out_channels]``."""
+        return self.forward_views(views).mean(1)
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         return (torch.randint(0, 256, (2, 3, 32, 32, 3), dtype=torch.uint8),)
 
 
 class ProjectionHead(zoo.Head):
-    """``in → hidden (BN, ReLU) → out``: the spec's point (2048→1024→512) and image (2048→512→512) heads."""
+    """``in → hidden (BN, ReLU) → out``: the spec's point (2048→1024→512) and image (2048→512→512) heads.
+
+    Inputs may carry extra leading dimensions (``[B, V, in]`` for per-view features): they are
+    flattened for the BatchNorm and restored after.
+    """
 
     class Config(zoo.ComponentConfig):
         in_dim: int = Field(2048, ge=1)
@@ -80,7 +107,8 @@ class ProjectionHead(zoo.Head):
                                  nn.ReLU(inplace=True), nn.Linear(cfg.hidden_dim, cfg.out_dim))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net(features)
+        lead = features.shape[:-1]
+        return self.net(features.reshape(-1, features.shape[-1])).view(*lead, -1)
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         return (torch.randn(4, self.config.in_dim),)
@@ -95,11 +123,15 @@ class Adapter(zoo.Head):
 
     def __init__(self, config: Config | None = None) -> None:
         super().__init__(config)
-        self.net = nn.Sequential(nn.Linear(self.config.dim, self.config.bottleneck), nn.ReLU(inplace=True),
-                                 nn.Linear(self.config.bottleneck, self.config.dim))
+        self.down = nn.Linear(self.config.dim, self.config.bottleneck)
+        self.up = nn.Linear(self.config.bottleneck, self.config.dim)
+
+    def hidden(self, embedding: torch.Tensor) -> torch.Tensor:
+        """The bottleneck activation ``[B, bottleneck]`` (PODNet distils it)."""
+        return F.relu(self.down(embedding))
 
     def forward(self, embedding: torch.Tensor) -> torch.Tensor:
-        return self.net(embedding)
+        return self.up(self.hidden(embedding))
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         return (torch.randn(4, self.config.dim),)

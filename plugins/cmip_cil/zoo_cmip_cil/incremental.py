@@ -1,20 +1,25 @@
-"""Class-incremental runner: CMIP-CIL and the baselines on one seeded split, trained on images, tested on points.
+"""Class-incremental protocol: one seeded split, trained on images, tested on points, for every method.
 
-Methods (one runner, same split, same frozen pre-trained backbone):
+Every method (``cmip-cil`` and the baselines of :mod:`zoo_cmip_cil.baselines`) runs on a copy of
+the same pre-trained model with its backbone frozen, on the same class blocks, the same exemplar
+memory rule and the same schedule; only what the method trains and how it classifies differ.
+Per task: the classifier grows, the method trains on the task's images (plus the exemplars of the
+old classes if it replays them), the new classes' exemplars are chosen by iCaRL's herding on the
+method's adapted image embeddings, the method closes the task (prototypes, weight aligning,
+class means, balanced fine-tuning), and every test cloud of the classes seen so far is classified.
 
-- ``cmip-cil``: adapter + growing cosine classifier (CE + prototype regularisation), exemplar
-  memory, prototype replacement after each task.
-- ``finetune``: the same trainable parts, CE only, no memory, no prototype replacement.
-- ``simplecil``: no training; each new class's row is the mean (un-adapted) image embedding.
-- ``icarl-nme``: trained like ``finetune`` but with the exemplar memory; points are classified by
-  the nearest mean of the exemplars' adapted image embeddings (iCaRL's NME rule).
+Because the backbone is frozen, image embeddings are computed once and the trainable parts train
+on them (identical results, far cheaper). Three settings need the backbone in the loop instead:
+the BatchNorm defect (its statistics move while training), image augmentation (each epoch sees
+other pixels) and augmented test clouds; then embeddings are recomputed where they change.
 """
 
 from __future__ import annotations
 
 import copy
-import tempfile
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -23,54 +28,88 @@ import torch.nn.functional as F
 from pydantic import Field
 
 import zoo
-from zoo.metrics.cil import cil_metrics
-from zoo.protocols import class_incremental_tasks
+from zoo.sdk import cil_metrics, class_incremental_tasks, seed_everything
+from zoo_cmip_cil.baselines import METHODS, REPLAYING, device_of, make_strategy
 
-Method = Literal["cmip-cil", "finetune", "simplecil", "icarl-nme"]
-METHODS: tuple[str, ...] = ("cmip-cil", "finetune", "simplecil", "icarl-nme")
+__all__ = ["METHODS", "REPLAYING", "IncrementalConfig", "IncrementalData", "run_incremental", "split_tasks"]
+
 
 
 class IncrementalConfig(zoo.ComponentConfig):
-    """How one incremental run is split and trained (paper: 40 epochs, batch 16, SGD lr 1e-2)."""
+    """How the incremental stage is split and trained (paper: 40 epochs, batch 16, SGD lr 1e-2)."""
 
-    method: Method = "cmip-cil"
     base: int = Field(4, ge=1, description="classes in the first task (m-MN40-Inc.4: 4)")
     increment: int = Field(4, ge=1)
-    order_seed: int | None = 1993
+    order_seed: int | None = Field(1993, description="seed of the class order (None: label order)")
     epochs: int = Field(40, ge=1)
     batch_size: int = Field(16, ge=1)
-    lr: float = Field(1e-2, gt=0)
+    lr: float = Field(1e-2, gt=0, description="CMIP-CIL, finetune and simplecil (cosine classifiers)")
+    baseline_lr: float = Field(0.1, gt=0, description="icarl, wa, podnet (linear/LSC classifiers): PyCIL's 0.1")
     weight_decay: float = Field(5e-4, ge=0)
+    scheduler: Literal["none", "cosine"] = Field("cosine", description="per task, as the release's CosineAnnealingLR")
     exemplars_per_class: int = Field(20, ge=0, description="0: exemplar-free")
     merge_remainder: bool = Field(False, description="fold a short last task into the one before (SN55: 8x6 + 7)")
-    seed: int = 0
+    recompute_old_prototypes: bool = Field(
+        True, description="after each task, old classes' rows become the mean adapted embedding of their exemplars"
+    )
 
 
-class _Items(torch.utils.data.Dataset):
-    """Training items: cached frozen ``image_embedding`` rows, or raw ``views`` (BN-defect mode)."""
+def split_tasks(num_classes: int, cfg: IncrementalConfig) -> list[list[int]]:
+    """The seeded class blocks (``zoo.sdk.class_incremental_tasks``), with a short last block merged if asked.
 
-    def __init__(self, inputs: torch.Tensor | list[torch.Tensor], labels: torch.Tensor, key: str) -> None:
-        self.inputs, self.labels, self.key = inputs, labels, key
+    Raises:
+        InputError: if the split sizes do not fit ``num_classes``.
+    """
+    tasks = class_incremental_tasks(num_classes, cfg.base, cfg.increment, cfg.order_seed)
+    if cfg.merge_remainder and len(tasks) > 1 and len(tasks[-1]) < cfg.increment:
+        remainder = tasks.pop()
+        tasks[-1] = tasks[-1] + remainder  # m-SN55-Inc.6: 55 = 6 + 7x6 + 7, nine tasks
+    return tasks
 
-    def __len__(self) -> int:
-        return len(self.labels)
 
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return {self.key: self.inputs[index], "label": self.labels[index]}
+@dataclass
+class IncrementalData:
+    """What every method sees. ``views`` and ``train_points`` may be lazy sequences (read on access).
 
+    ``image`` and ``test_embedding`` are the frozen embeddings when the runner computed them once
+    for all methods (``None``: each run computes what it needs).
+    """
 
-def _device(model) -> torch.device:
-    return next(model.parameters()).device
+    train_labels: list[int]
+    views: Sequence[torch.Tensor]
+    test_points: Sequence[torch.Tensor]
+    test_labels: list[int]
+    train_points: Sequence[torch.Tensor] | None = None
+    image: torch.Tensor | None = None
+    test_embedding: torch.Tensor | None = None
 
 
 @torch.no_grad()
-def embed_all(fn, tensors: list[torch.Tensor], device: torch.device, batch_size: int = 32) -> torch.Tensor:
-    """Apply ``fn`` to stacked ``tensors`` in batches on ``device`` (inference mode); result on the CPU.
+def embed_all(fn: Callable[[torch.Tensor], torch.Tensor], tensors: Sequence[torch.Tensor], device: torch.device,
+              batch_size: int = 32) -> torch.Tensor:
+    """Apply ``fn`` to stacked ``tensors`` in batches on ``device``; the result on the CPU.
 
     The engine moves the model to the GPU when there is one; the runner's bookkeeping stays on the CPU.
     """
-    return torch.cat([fn(torch.stack(tensors[i : i + batch_size]).to(device)).cpu()
+    return torch.cat([fn(torch.stack([tensors[j] for j in range(i, min(i + batch_size, len(tensors)))]).to(device)).cpu()
                       for i in range(0, len(tensors), batch_size)])
+
+
+def cacheable(model: Any) -> tuple[bool, bool]:
+    """(image embeddings fixed over training, test embeddings fixed over the run) for this model's settings."""
+    defects = model.config.defects
+    images_fixed = not (defects.bn_updates_in_frozen_backbone or model.config.image_augment)
+    return images_fixed, not (defects.bn_updates_in_frozen_backbone or defects.augment_test_points)
+
+
+def frozen_embeddings(model: Any, data: IncrementalData) -> IncrementalData:
+    """``data`` with the frozen image and test embeddings filled in where the settings allow."""
+    images_fixed, tests_fixed = cacheable(model)
+    model.eval()
+    device = device_of(model)
+    image = embed_all(model.embed_views, data.views, device) if images_fixed else None
+    tests = embed_all(model.embed_points, data.test_points, device) if tests_fixed else None
+    return dataclasses.replace(data, image=image, test_embedding=tests)
 
 
 def herding(embeddings: torch.Tensor, count: int) -> list[int]:
@@ -87,120 +126,120 @@ def herding(embeddings: torch.Tensor, count: int) -> list[int]:
     return chosen
 
 
-def _train_task(model, inputs: torch.Tensor | Sequence[torch.Tensor], labels: torch.Tensor, cfg: IncrementalConfig):
-    """Train one task with the engine; returns its Trainer (its temporary run folder is gone)."""
-    from zoo.engine import TrainConfig, Trainer
+class TaskItems(torch.utils.data.Dataset):
+    """A task's training items: cached ``image_embedding`` rows, or ``views`` (and ``points``) read on access."""
 
-    with tempfile.TemporaryDirectory() as out_dir:
-        train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="sgd",
-                            weight_decay=cfg.weight_decay, seed=cfg.seed, out_dir=out_dir, progress=False)
-        trainer = Trainer(model, train, train_data=_Items(inputs, labels, "image_embedding" if torch.is_tensor(inputs) else "views"))
-        trainer.fit()
-    return trainer
+    def __init__(self, indices: torch.Tensor, labels: torch.Tensor, data: IncrementalData, image: torch.Tensor | None,
+                 with_points: bool) -> None:
+        self.indices, self.labels, self.data, self.image, self.with_points = indices.tolist(), labels, data, image, with_points
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        i = self.indices[index]
+        item: dict[str, Any] = {"label": self.labels[i]}
+        if self.image is not None:
+            item["image_embedding"] = self.image[i]
+            return item
+        item["views"] = self.data.views[i]
+        if self.with_points and self.data.train_points is not None:
+            item["points"] = self.data.train_points[i]
+        return item
+
+
+class RunState:
+    """The bookkeeping of one method's run: labels as classifier rows, memory, current embeddings."""
+
+    def __init__(self, model: Any, data: IncrementalData, y_train: torch.Tensor, cfg: IncrementalConfig) -> None:
+        self.model, self.data, self.y_train, self.cfg = model, data, y_train, cfg
+        self.memory: list[int] = []
+        self.image = data.image if data.image is not None else self._embed_images()
+
+    def _embed_images(self) -> torch.Tensor:
+        self.model.eval()
+        return embed_all(self.model.embed_views, self.data.views, device_of(self.model))
+
+    def items(self, indices: torch.Tensor) -> TaskItems:
+        fixed = self.data.image is not None
+        bn_defect = self.model.config.defects.bn_updates_in_frozen_backbone
+        return TaskItems(indices, self.y_train, self.data, self.image if fixed else None, bn_defect)
+
+    def after_training(self) -> None:
+        """Recompute the image embeddings if training could change them (BN defect)."""
+        if self.model.config.defects.bn_updates_in_frozen_backbone:
+            self.image = self._embed_images()
+
+    def test_embedding(self) -> torch.Tensor:
+        if self.data.test_embedding is not None:
+            return self.data.test_embedding
+        from zoo_cmip_cil.augment import augment_points
+
+        model = self.model.eval()
+        augment = model.config.defects.augment_test_points
+
+        def embed(points: torch.Tensor) -> torch.Tensor:
+            if augment:
+                points = augment_points(points, model.config.point_augment, model.config.up_axis)
+            return model.embed_points(points)
+
+        return embed_all(embed, self.data.test_points, device_of(model))
+
+    @torch.no_grad()
+    def add_exemplars(self, rows: list[int], new: torch.Tensor, adapt: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        """Herd ``exemplars_per_class`` exemplars of each new class on the adapted image embeddings."""
+        device = device_of(self.model)
+        for row in rows:
+            members = new[self.y_train[new] == row]
+            adapted = adapt(self.image[members].to(device)).cpu()
+            self.memory += members[herding(adapted, self.cfg.exemplars_per_class)].tolist()
 
 
 def run_incremental(
-    model, train_views: Sequence[torch.Tensor], train_labels: list[int], test_points: list[torch.Tensor],
-    test_labels: list[int], num_classes: int, cfg: IncrementalConfig, trainers: list[Any] | None = None,
+    model: Any, data: IncrementalData, num_classes: int, cfg: IncrementalConfig, method: str = "cmip-cil",
+    seed: int = 0, trainers: list[Any] | None = None,
 ) -> tuple[dict[str, Any], Any]:
-    """Run the class-incremental protocol on a copy of ``model``.
-
-    ``train_views`` may be any sequence (e.g. one that renders on access, so that a real training
-    set's views need not all be in memory). If ``trainers`` is a list, each task's engine
-    ``Trainer`` is appended to it (the last one trained the returned model; none for simplecil).
+    """Run the class-incremental protocol with ``method`` on a frozen copy of ``model``.
 
     Returns:
         The results (accuracy matrix, stage accuracies, A_B, Ā, forgetting, the task blocks as
-        class ids) and the model after the last task (classifier rows in task order).
-
-    The backbone is frozen, so the image embeddings are computed once and the adapter trains on
-    them; with the ``bn_updates_in_frozen_backbone`` defect on, training runs the backbone on the
-    views in train mode (its BatchNorm statistics move) and the embeddings are recomputed.
+        class ids) and the model after the last task (classifier rows in task order; for the
+        baselines, the copy whose adapter they trained).
 
     Raises:
-        zoo.errors.InputError: if the split sizes do not fit ``num_classes``.
+        InputError: if the split sizes do not fit ``num_classes``.
+        ConfigError: for an unknown method, or a replaying baseline without exemplars.
     """
+    seed_everything(seed)  # new classifier rows are drawn from the global generator: same start for every method
     tasks = split_tasks(num_classes, cfg)
     row_of = {c: i for i, c in enumerate(c for block in tasks for c in block)}  # classifier rows in task order
-    y_train = torch.tensor([row_of[c] for c in train_labels])
-    y_test = torch.tensor([row_of[c] for c in test_labels])
-    model = _prepare(model, cfg.method)
-    bn_defect = model.config.defects.bn_updates_in_frozen_backbone
-    image = embed_all(model.embed_views, train_views, _device(model))
-    memory: list[int] = []
+    y_train = torch.tensor([row_of[c] for c in data.train_labels])
+    y_test = torch.tensor([row_of[c] for c in data.test_labels])
+    model = copy.deepcopy(model)
+    model.freeze_backbone()
+    strategy = make_strategy(method, model, cfg, seed)
+    state = RunState(model.eval(), data, y_train, cfg)
     stage_outputs, blocks, start = [], [], 0
-    for block in tasks:
+    for task, block in enumerate(tasks):
         rows = list(range(start, start + len(block)))
         start += len(block)
         blocks.append(rows)
-        model.classifier.add_classes(len(rows))
+        strategy.start_task(task, rows)
         new = torch.nonzero(torch.isin(y_train, torch.tensor(rows))).flatten()
-        use_memory = cfg.method in ("cmip-cil", "icarl-nme") and cfg.exemplars_per_class > 0
-        idx = torch.cat([new, torch.tensor(memory, dtype=torch.long)]) if use_memory else new
-        if cfg.method != "simplecil":
-            trainer = _train_task(model, [train_views[int(i)] for i in idx] if bn_defect else image[idx], y_train[idx], cfg)
-            if trainers is not None:
-                trainers.append(trainer)
-            if bn_defect:  # BatchNorm statistics moved while training: the embeddings changed
-                model.eval()
-                image = embed_all(model.embed_views, train_views, _device(model))
+        replay = strategy.uses_memory and cfg.exemplars_per_class > 0
+        indices = torch.cat([new, torch.tensor(state.memory, dtype=torch.long)]) if replay else new
+        trainer = strategy.train_task(task, state.items(indices))
+        if trainer is not None and trainers is not None:
+            trainers.append(trainer)
+        state.after_training()
         model.eval()
-        if cfg.method in ("cmip-cil", "simplecil"):
-            model.replace_prototypes(rows, image[new], y_train[new])
-        if use_memory or cfg.method == "icarl-nme":
-            for row in rows:
-                members = new[y_train[new] == row]
-                memory += members[herding(image[members], max(1, cfg.exemplars_per_class))].tolist()
-        stage_outputs.append((_predict(model, test_points, image, y_train, memory, cfg), y_test))
+        if replay:
+            state.add_exemplars(rows, new, strategy.adapt)
+        strategy.end_task(task, rows, new, state)
+        stage_outputs.append((strategy.predict(state.test_embedding()), y_test))
     result = cil_metrics(stage_outputs, blocks).as_dict()
-    result.update(method=cfg.method, tasks=[list(map(int, b)) for b in tasks])
+    result.update(method=method, tasks=[list(map(int, b)) for b in tasks])
     return result, model
-
-
-def split_tasks(num_classes: int, cfg: IncrementalConfig) -> list[list[int]]:
-    """The seeded class blocks (``zoo.protocols``), with a short last block merged if asked.
-
-    Raises:
-        zoo.errors.InputError: if the split sizes do not fit ``num_classes``.
-    """
-    tasks = class_incremental_tasks(num_classes, cfg.base, cfg.increment, cfg.order_seed)
-    if cfg.merge_remainder and len(tasks) > 1 and len(tasks[-1]) < cfg.increment:
-        remainder = tasks.pop()
-        tasks[-1] = tasks[-1] + remainder  # m-SN55-Inc.6: 55 = 6 + 7x6 + 7, nine tasks
-    return tasks
-
-
-def _prepare(model, method: str):
-    """A frozen copy of ``model`` set up for ``method`` (the caller's model stays as it was)."""
-    model = copy.deepcopy(model)
-    model.freeze_backbone()
-    if method in ("finetune", "simplecil"):
-        model.config.proto_reg_weight = 0.0
-    if method == "simplecil":
-        model.adapter = None  # prototypes only: no trainable part at all
-    return model.eval()
-
-
-@torch.no_grad()
-def _predict(model, test_points, image, y_train, memory, cfg: IncrementalConfig) -> torch.Tensor:
-    from zoo_cmip_cil.losses import augment_points
-
-    def points_embedding(points: torch.Tensor) -> torch.Tensor:
-        if model.config.defects.augment_test_points:
-            points = augment_points(points, up_axis=model.config.up_axis)
-        return model.adapt(model.embed_points(points))
-
-    model.eval()
-    device = _device(model)
-    queries = embed_all(points_embedding, test_points, device)
-    if cfg.method != "icarl-nme":
-        return model.classifier(queries.to(device)).argmax(-1).cpu()
-    bank = torch.tensor(memory, dtype=torch.long)
-    adapted, labels = model.adapt(image[bank].to(device)).cpu(), y_train[bank]
-    rows = sorted(set(labels.tolist()))
-    means = F.normalize(torch.stack([F.normalize(adapted[labels == r], dim=-1).mean(0) for r in rows]), dim=-1)
-    nearest = (F.normalize(queries, dim=-1) @ means.t()).argmax(-1)
-    return torch.tensor(rows)[nearest]
 
 
 def plot_stage_accuracy(results: list[dict[str, Any]], path: str, title: str = "") -> None:
@@ -219,7 +258,18 @@ def plot_stage_accuracy(results: list[dict[str, Any]], path: str, title: str = "
     ax.set_ylabel("accuracy on seen classes (%)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    """The incremental results as a Markdown table (percent)."""
+    stages = len(results[0]["stage_accuracy"])
+    lines = ["| method | " + " | ".join(f"after task {i + 1}" for i in range(stages)) + " | A_B | Ā | forgetting |",
+             "|---" * (stages + 4) + "|"]
+    for r in results:
+        cells = " | ".join(f"{100 * a:.1f}" for a in r["stage_accuracy"])
+        lines.append(f"| {r['method']} | {cells} | {100 * r['A_B']:.1f} | {100 * r['A_mean']:.1f} | {100 * r['forgetting']:.1f} |")
+    return "\n".join(lines)

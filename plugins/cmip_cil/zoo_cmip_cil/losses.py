@@ -1,8 +1,8 @@
-"""NT-Xent (normalised temperature-scaled cross-entropy) and point-cloud augmentations."""
+"""NT-Xent (normalised temperature-scaled cross-entropy) and CMIP-CIL's prototype regularisation."""
 
 from __future__ import annotations
 
-import math
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -27,26 +27,20 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.02) -> torc
     return F.cross_entropy(logits, targets)
 
 
-def augment_points(points: torch.Tensor, generator: torch.Generator | None = None, up_axis: int = 2) -> torch.Tensor:
-    """The spec's pre-training augmentations on ``[B, N, 3]`` clouds, drawn per cloud.
+def prototype_regularisation(
+    adapted: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor,
+    over: Literal["batch-classes", "all-rows"] = "batch-classes",
+) -> torch.Tensor:
+    """``1 − cos(row_c, mean adapted embedding of class c)``, rows detached.
 
-    Scale U(0.5, 2); rotation about the up axis; translation U(-0.2, 0.2); jitter N(0, 0.01)
-    clipped at 0.05; random point dropout (up to 87.5 % of the points replaced by the first point,
-    as PointNet++'s ``random_point_dropout`` does, which keeps N fixed).
+    ``over="batch-classes"`` (ours) averages over the classes present in the batch. The release
+    (``oursmethod.py``) computes ``1 − mean(cos · mask)`` over *all* rows of the classifier, rows
+    without a sample in the batch counting 0: that is ``1 − Σ_c cos_c / C``, so the term shrinks
+    towards 1 − (batch classes)/C as classes accumulate. ``over="all-rows"`` restores it.
     """
-    b, n, _ = points.shape
-    dev, kw = points.device, {"generator": generator}
-    scale = torch.empty(b, 1, 1).uniform_(0.5, 2.0, **kw)
-    angle = torch.rand(b, **kw) * 2 * math.pi
-    cos, sin = angle.cos(), angle.sin()
-    axes = [i for i in range(3) if i != up_axis]
-    rotation = torch.zeros(b, 3, 3)
-    rotation[:, up_axis, up_axis] = 1.0
-    rotation[:, axes[0], axes[0]], rotation[:, axes[0], axes[1]] = cos, -sin
-    rotation[:, axes[1], axes[0]], rotation[:, axes[1], axes[1]] = sin, cos
-    shift = torch.empty(b, 1, 3).uniform_(-0.2, 0.2, **kw)
-    jitter = (torch.randn(b, n, 3, **kw) * 0.01).clamp(-0.05, 0.05)
-    out = (points.cpu() @ rotation.transpose(1, 2)) * scale + shift + jitter
-    dropped = torch.rand(b, n, **kw) < torch.rand(b, 1, **kw) * 0.875
-    out = torch.where(dropped.unsqueeze(-1), out[:, :1].expand_as(out), out)
-    return out.to(dev)
+    classes = labels.unique()
+    means = torch.stack([adapted[labels == c].mean(0) for c in classes])
+    cosines = F.cosine_similarity(means, rows[classes].detach(), dim=-1)
+    if over == "all-rows":
+        return 1 - cosines.sum() / rows.shape[0]
+    return (1 - cosines).mean()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from pydantic import Field
 
 import zoo
-from zoo.components import build_part
-from zoo.config import OptionalPart, Part, PartRef
-from zoo.errors import InputError
-from zoo_cmip_cil.losses import augment_points, nt_xent
+from zoo.sdk import InputError, OptionalPart, Part, PartRef, build_part
+from zoo_cmip_cil.augment import PointAugment, augment_points, augment_views
+from zoo_cmip_cil.losses import nt_xent, prototype_regularisation
 
 
 class Defects(zoo.ComponentConfig):
@@ -23,7 +21,6 @@ class Defects(zoo.ComponentConfig):
     double_softmax: bool = Field(False, description="cross-entropy on softmax outputs")
     bn_updates_in_frozen_backbone: bool = Field(False, description="frozen backbone's BatchNorm stays in train mode")
     augment_test_points: bool = Field(False, description="test clouds get the training augmentations")
-    pretrain_class_subset: int | None = Field(None, ge=1, description="pre-train on only the first N classes (runner)")
 
 
 class CMIPCIL(zoo.Model):
@@ -36,6 +33,7 @@ class CMIPCIL(zoo.Model):
     """
 
     metric = "classification"
+    task: ClassVar[str] = "point-cloud-classification"
 
     class Config(zoo.ComponentConfig):
         point_encoder: Part = PartRef(name="encoder/dgcnn")
@@ -47,9 +45,20 @@ class CMIPCIL(zoo.Model):
         embed_dim: int = Field(512, ge=1)
         temperature: float = Field(0.02, gt=0)
         proto_reg_weight: float = Field(1.0, ge=0)
-        up_axis: int = Field(2, ge=0, le=2, description="axis of the augmentation's rotation (ModelNet40: z)")
+        proto_reg_over: Literal["batch-classes", "all-rows"] = Field(
+            "batch-classes", description="normalisation of the prototype regulariser (release: all-rows)"
+        )
+        view_pooling: Literal["before-head", "after-head"] = Field(
+            "before-head", description="average the views' backbone features (ours) or their embeddings (release)"
+        )
+        up_axis: int = Field(1, ge=0, le=2, description="axis of the augmentation's rotation (data are y-up)")
+        point_augment: PointAugment = Field(default_factory=PointAugment)
+        image_augment: bool = Field(False, description="ColorJitter(0.4, 0.4, 0.4) + horizontal flip on training views")
         stage: Literal["pretrain", "incremental"] = "pretrain"
         class_names: list[str] = Field(default_factory=list, description="names of the classifier's rows")
+        num_points: int = Field(1024, ge=1, description="processor: points sampled from each input")
+        mesh_rotate_x_deg: float = Field(-90.0, description="processor: rotation of mesh inputs about x (as in training)")
+        top_k: int = Field(5, ge=1, description="predictions: how many classes are listed")
         defects: Defects = Field(default_factory=Defects)
 
     def __init__(self, config: Config | None = None) -> None:
@@ -89,8 +98,14 @@ class CMIPCIL(zoo.Model):
         return self.point_head(self.point_encoder(points))
 
     def embed_views(self, views: torch.Tensor) -> torch.Tensor:
-        """Renders ``[B, V, H, W, 3]`` → projected, view-averaged embeddings ``[B, embed_dim]``."""
-        return self.image_head(self.image_encoder(views))
+        """Renders ``[B, V, H, W, 3]`` → one projected embedding per object ``[B, embed_dim]``.
+
+        ``view_pooling="before-head"`` averages the backbone features, then projects;
+        ``"after-head"`` projects every view and averages the embeddings (the release).
+        """
+        if self.config.view_pooling == "before-head":
+            return self.image_head(self.image_encoder(views))
+        return self.image_head(self.image_encoder.forward_views(views)).mean(1)
 
     def adapt(self, embedding: torch.Tensor) -> torch.Tensor:
         return embedding if self.adapter is None else self.adapter(embedding)
@@ -98,6 +113,9 @@ class CMIPCIL(zoo.Model):
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         """Class scores ``[B, C]`` of point clouds ``[B, N, 3]`` (the cross-modal inference path)."""
         return self.classifier(self.adapt(self.embed_points(points)))
+
+    def _augment(self, points: torch.Tensor) -> torch.Tensor:
+        return augment_points(points, self.config.point_augment, self.config.up_axis)
 
     # -- engine steps ---------------------------------------------------------------------------
     def training_step(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
@@ -107,41 +125,49 @@ class CMIPCIL(zoo.Model):
 
     def _pretrain_losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         points = batch["points"]
-        first = self.embed_points(augment_points(points, up_axis=self.config.up_axis))
-        second = self.embed_points(augment_points(points, up_axis=self.config.up_axis))
-        image = self.embed_views(batch["views"])
+        first, second = self.embed_points(self._augment(points)), self.embed_points(self._augment(points))
+        image = self.image_embedding(batch)
         tau = self.config.temperature
         return {"intra": nt_xent(first, second, tau), "cross": nt_xent((first + second) / 2, image, tau)}
 
     def image_embedding(self, batch: dict[str, Any]) -> torch.Tensor:
-        """Frozen image embedding of a batch: cached ``image_embedding`` if present, else from ``views``."""
+        """Image embedding of a batch: cached ``image_embedding`` if present, else from ``views``.
+
+        In training mode the views get the image augmentation when ``image_augment`` is on; with
+        the BN defect on, the batch's ``points`` also pass through the point encoder (output
+        unused), as the release's joint forward moves that encoder's BatchNorm statistics too.
+        """
         if "image_embedding" in batch:
             return batch["image_embedding"]
-        return self.embed_views(batch["views"])
+        views = batch["views"]
+        if self.training and self.config.image_augment:
+            views = augment_views(views)
+        if self.training and self.config.defects.bn_updates_in_frozen_backbone and "points" in batch:
+            with torch.no_grad():
+                self.embed_points(batch["points"])
+        return self.embed_views(views)
 
     def _incremental_losses(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         adapted = self.adapt(self.image_embedding(batch))
         labels = torch.as_tensor(batch["label"], device=adapted.device)
         logits = self.classifier(adapted)
-        if self.config.defects.double_softmax:  # the released code's CE on probabilities
-            logits = logits.softmax(dim=-1)
-        losses = {"ce": F.cross_entropy(logits, labels)}
+        losses = {"ce": classification_loss(logits, labels, self.config.defects.double_softmax)}
         if self.config.proto_reg_weight > 0:
             losses["proto"] = self.config.proto_reg_weight * prototype_regularisation(
-                adapted, labels, self.classifier.weight
+                adapted, labels, self.classifier.weight, self.config.proto_reg_over
             )
         return losses
 
     def evaluation_step(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         points = batch["points"]
         if self.config.defects.augment_test_points:
-            points = augment_points(points, up_axis=self.config.up_axis)
+            points = self._augment(points)
         return {"pred": self(points).argmax(-1), "target": torch.as_tensor(batch["label"])}
 
     # -- prototypes -----------------------------------------------------------------------------
     @torch.no_grad()
     def replace_prototypes(self, class_ids: list[int], embeddings: torch.Tensor, labels: torch.Tensor) -> None:
-        """Set each class's row to the mean adapted image embedding of its training samples.
+        """Set each class's row to the mean adapted image embedding of its samples.
 
         Raises:
             InputError: if a class has no sample among ``labels``.
@@ -156,25 +182,37 @@ class CMIPCIL(zoo.Model):
             rows.append(adapted[mask].mean(0))
         self.classifier.set_rows(class_ids, torch.stack(rows))
 
-    # -- files ----------------------------------------------------------------------------------
-    @torch.no_grad()
-    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
-        """Classify point clouds (``.npy``/``.txt``/``.xyz``) or meshes (``.off``/``.obj``, 1024 points sampled).
+    # -- prediction (zoo.predict) ---------------------------------------------------------------
+    def processor(self) -> Any:
+        """Point sampling and normalisation of ``zoo.predict`` inputs (settings from this config)."""
+        from zoo_cmip_cil.processor import PointCloudProcessor
+
+        cfg = self.config
+        return PointCloudProcessor(num_points=cfg.num_points, mesh_rotate_x_deg=cfg.mesh_rotate_x_deg)
+
+    def predict_step(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """One forward over ``batch["points"]`` ``[B, N, 3]``: each item's class, probability and top-k.
 
         Raises:
-            InputError: if a file has an unsupported suffix or the classifier has no classes.
+            InputError: if the classifier has no classes yet.
         """
         if self.classifier.num_classes == 0:
             raise InputError("This model has no classes yet: run an incremental stage or load a checkpoint.")
-        self.eval()
-        results = {}
-        for path in inputs:
-            points = torch.from_numpy(load_points(path)).unsqueeze(0).to(self.classifier.weight.device)
-            probs = self(points).softmax(-1)[0].cpu()
-            index = int(probs.argmax())
-            name = self.config.class_names[index] if index < len(self.config.class_names) else str(index)
-            results[path] = {"class": name, "index": index, "probability": float(probs[index])}
-        return results
+        probs = self(batch["points"]).float().softmax(-1).cpu()
+        top = probs.topk(min(self.config.top_k, probs.shape[1]), dim=-1)
+        names = self.config.class_names
+        outputs = []
+        for scores, rows in zip(top.values.tolist(), top.indices.tolist()):
+            ranked = [{"label": names[r] if r < len(names) else str(r), "index": r, "probability": s}
+                      for r, s in zip(rows, scores)]
+            outputs.append({"label": ranked[0]["label"], "index": rows[0], "probability": scores[0], "top_k": ranked})
+        return outputs
+
+    def render(self, item: Any, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+        """The rendered views of the input and its point cloud, titled with the class and the top-k."""
+        from zoo_cmip_cil.predict import draw_prediction
+
+        return [draw_prediction(item, outputs, Path(out_dir) / f"{stem}.png")]
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         if self.classifier.num_classes == 0:
@@ -182,29 +220,6 @@ class CMIPCIL(zoo.Model):
         return (torch.rand(2, 64, 3) - 0.5,)
 
 
-def prototype_regularisation(adapted: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    """Mean over the batch's classes of ``1 − cos(row_c (detached), mean adapted embedding of c)``."""
-    classes = labels.unique()
-    means = torch.stack([adapted[labels == c].mean(0) for c in classes])
-    return (1 - F.cosine_similarity(means, rows[classes].detach(), dim=-1)).mean()
-
-
-def load_points(path: str, num_points: int = 1024, seed: int = 0) -> np.ndarray:
-    """A normalised ``[num_points, 3]`` cloud from a point file or a mesh.
-
-    Raises:
-        InputError: for an unsupported suffix or an unreadable file.
-    """
-    from zoo_cmip_cil.mesh import normalise_points, read_mesh, sample_surface
-
-    suffix, rng = Path(path).suffix.lower(), np.random.default_rng(seed)
-    if suffix in (".off", ".obj"):
-        cloud = sample_surface(read_mesh(path), num_points, rng)
-    elif suffix == ".npy":
-        cloud = np.load(path)[:, :3]
-    elif suffix in (".txt", ".xyz"):
-        cloud = np.loadtxt(path, delimiter="," if "," in Path(path).read_text()[:200] else None)[:, :3]
-    else:
-        raise InputError(f"Cannot read {path}: expected .off, .obj, .npy, .txt or .xyz.")
-    cloud = cloud[rng.choice(len(cloud), num_points, replace=len(cloud) < num_points)]
-    return normalise_points(cloud).astype(np.float32)
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, double_softmax: bool = False) -> torch.Tensor:
+    """Cross-entropy on ``logits``; with ``double_softmax`` on their softmax (the release's defect)."""
+    return F.cross_entropy(logits.softmax(-1) if double_softmax else logits, labels)

@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_cmip_cil.mesh import Mesh
 
 #: The spec's 10 fixed (elevation, azimuth) pairs, degrees.
@@ -98,6 +98,34 @@ class MultiViewRenderer:
         if self.config.backend == "filament":
             return self._render_filament(mesh, light)
         return self._render_raycast(mesh, light)
+
+    def render_points(self, points: np.ndarray, radius_px: int = 1) -> np.ndarray:
+        """Splat a normalised cloud ``[N, 3]`` into every view: ``uint8 [V, H, W, 3]``, nearer = darker.
+
+        The same cameras as :meth:`render`; each point covers a ``(2r+1)²`` square, the nearest
+        point wins (a z-buffer), grey levels go from 60 (nearest) to 200 (farthest) on white.
+        """
+        size, points = self.config.image_size, np.asarray(points, dtype=np.float64)
+        focal = (size / 2) / np.tan(np.deg2rad(FOV_DEG) / 2)
+        images = np.full((len(self._poses), size, size, 3), 255, dtype=np.uint8)
+        offsets = np.arange(-radius_px, radius_px + 1)
+        for image, (eye, up) in zip(images, self._poses):
+            back = eye / np.linalg.norm(eye)
+            right = np.cross(up, back)
+            rel = points - eye
+            depth = -(rel @ back)  # distance along the viewing direction
+            u = np.round(size / 2 + focal * (rel @ right) / depth).astype(int)
+            v = np.round(size / 2 - focal * (rel @ up) / depth).astype(int)
+            shade = 60 + 140 * (depth - depth.min()) / max(np.ptp(depth), 1e-9)
+            zbuf = np.full((size, size), np.inf)
+            for i in np.argsort(depth):  # nearest first: a farther point never overwrites it
+                for dv in offsets:
+                    for du in offsets:
+                        x, y = u[i] + du, v[i] + dv
+                        if 0 <= x < size and 0 <= y < size and depth[i] < zbuf[y, x]:
+                            zbuf[y, x] = depth[i]
+                            image[y, x] = int(shade[i])
+        return images
 
     # -- ray casting -------------------------------------------------------------------------
     def _view_rays(self) -> np.ndarray:

@@ -3,7 +3,9 @@
 Fourteen procedural classes (primitives and simple furniture with random proportions) plus the
 four real meshes pyvista ships offline (airplane, ant, nut, sphere), each as a class of randomly
 stretched and rotated copies. Layout: ``OUT/<class>/{train,test}/<class>_<nnnn>.off``; every third
-file uses the glued ``OFF<v> <f> 0`` header that real ModelNet40 files have.
+file uses the glued ``OFF<v> <f> 0`` header that real ModelNet40 files have. Shapes are z-up, as
+ModelNet40's. ``OUT/SYNTHETIC.json`` marks the folder as synthetic (runs on it are labelled so).
+The folder is written atomically: a failed or interrupted run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError, atomic_output_dir, write_synthetic_marker
 from zoo_cmip_cil.mesh import Mesh, normalise, write_off
+
+#: The command that generates the set (recorded in SYNTHETIC.json and on cards).
+GENERATOR = "zoo cmip-cil make-synth"
 
 Rng = np.random.Generator
 
@@ -169,25 +174,29 @@ def class_names(include_pyvista: bool = True) -> list[str]:
 
 
 def make_synthetic_modelnet(
-    out: str | Path, train_per_class: int = 16, test_per_class: int = 6, seed: int = 0, include_pyvista: bool = True
+    out: str | Path, train_per_class: int = 8, test_per_class: int = 8, seed: int = 0, include_pyvista: bool = True,
+    overwrite: bool = False,
 ) -> list[str]:
-    """Write the synthetic set under ``out`` in ModelNet40's raw layout; return the class names.
+    """Write the synthetic set to ``out`` in ModelNet40's raw layout; return the class names.
 
     Raises:
-        InputError: if a per-class count is not positive.
+        InputError: if a per-class count is not positive, or ``out`` is a file or a non-empty
+            folder (without ``overwrite``); nothing is written then.
     """
     if train_per_class <= 0 or test_per_class <= 0:
         raise InputError(f"Need at least one object per class and split, got {train_per_class}/{test_per_class}.")
     rng = np.random.default_rng(seed)
     names = class_names(include_pyvista)
-    bases = {f"pv_{n}": pyvista_mesh(n) for n in PYVISTA_MESHES} if include_pyvista else {}
-    counter = 0
-    for name in names:
-        for split, count in (("train", train_per_class), ("test", test_per_class)):
-            for index in range(count):
-                mesh = _variant(bases[name], rng) if name in bases else PROCEDURAL[name](rng)
-                number = index + 1 + (train_per_class if split == "test" else 0)
-                path = Path(out) / name / split / f"{name}_{number:04d}.off"
-                write_off(normalise(mesh), path, glued_header=counter % 3 == 0)
-                counter += 1
+    with atomic_output_dir(out, overwrite=overwrite) as work:
+        bases = {f"pv_{n}": pyvista_mesh(n) for n in PYVISTA_MESHES} if include_pyvista else {}
+        counter = 0
+        for name in names:
+            for split, count in (("train", train_per_class), ("test", test_per_class)):
+                for index in range(count):
+                    mesh = _variant(bases[name], rng) if name in bases else PROCEDURAL[name](rng)
+                    number = index + 1 + (train_per_class if split == "test" else 0)
+                    write_off(normalise(mesh), work / name / split / f"{name}_{number:04d}.off", glued_header=counter % 3 == 0)
+                    counter += 1
+        write_synthetic_marker(work, generator=GENERATOR, seed=seed, train_per_class=train_per_class,
+                               test_per_class=test_per_class, include_pyvista=include_pyvista, classes=len(names))
     return names
