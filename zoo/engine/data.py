@@ -169,7 +169,12 @@ def make_loader(
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:
-    """Move every tensor in a (nested) batch of dicts, lists and tuples to ``device``."""
+    """Move every tensor in a (nested) batch of dicts, lists and tuples to ``device``.
+
+    On the CPU the batch is returned as it is: the loader's tensors are already there.
+    """
+    if device.type == "cpu":
+        return batch
     if isinstance(batch, torch.Tensor):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, dict):

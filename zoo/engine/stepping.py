@@ -47,6 +47,8 @@ def total_loss(losses: Any) -> torch.Tensor:
             raise TrainingError(f"Loss {name!r} must be a scalar tensor, got {getattr(value, 'shape', type(value))}.")
     if "loss" in losses:
         return losses["loss"].reshape(())
+    if len(losses) == 1:  # the common single loss: no stack/sum (and their backward) per step
+        return next(iter(losses.values())).reshape(())
     return torch.stack([v.reshape(()) for v in losses.values()]).sum()
 
 

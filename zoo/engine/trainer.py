@@ -254,17 +254,14 @@ class Trainer(EvaluationMixin):
         self.model.train()
         done = steps_in(pos.batch_in_epoch, cfg.accumulate)
         display.start(f"epoch {pos.epoch + 1}/{cfg.epochs}", total=self.steps_per_epoch, completed=done)
-        sums: dict[str, torch.Tensor] = {}
+        history: list[dict[str, torch.Tensor]] = []  # every micro-batch's detached losses (this session)
         group: list[dict[str, torch.Tensor]] = []
-        batches = 0
         for batch in loader:
             size, closes = accumulation_group(pos.batch_in_epoch, self.batches_per_epoch, cfg.accumulate)
             losses = self._micro_step(batch, size, closes, first=not group)
             pos.batch_in_epoch += 1
-            batches += 1
+            history.append(losses)
             group.append(losses)
-            for name, value in losses.items():
-                sums[name] = sums.get(name, 0) + value
             if not closes:
                 continue
             self._optimizer_step()
@@ -275,9 +272,10 @@ class Trainer(EvaluationMixin):
             if self._reached_max_steps():
                 break
         # Means over the micro-batches run in this process's session (after a resume: since the resume).
-        if not batches:
+        if not history:
             return {}
-        return mean_across_ranks({k: float(v) / batches for k, v in sorted(sums.items())}, self.context)
+        means = {k: float(torch.stack([h[k] for h in history]).mean()) for k in sorted(history[0])}
+        return mean_across_ranks(means, self.context)
 
     def _micro_step(self, batch: Any, size: int, closes: bool, first: bool) -> dict[str, torch.Tensor]:
         """Forward and backward of one micro-batch; gradients sum over the group (all-reduced at its end)."""
