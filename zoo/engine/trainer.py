@@ -88,8 +88,11 @@ class Trainer(EvaluationMixin):
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: Any = None
         if train_data is not None:
-            self.optimizer = self._build_optimizer()
-            self._wrapped, self._optimizer = acc.prepare(self._steps, self.optimizer)
+            # Wrap first, then build the optimizer on the wrapped module's parameters: FSDP (version
+            # 1) replaces them, and accelerate re-points an earlier optimizer only on TPUs.
+            self._wrapped = acc.prepare(self._steps)
+            self.optimizer = self._build_optimizer(self._wrapped)
+            self._optimizer = acc.prepare(self.optimizer)
             self.scheduler = self._build_scheduler()
         else:
             self._wrapped = acc.prepare_model(self._steps, evaluation_mode=True)
@@ -98,8 +101,8 @@ class Trainer(EvaluationMixin):
         self._stop = StopSignal()  # replaced by the installed one during fit()
 
     # -- set-up -------------------------------------------------------------------------------
-    def _build_optimizer(self) -> torch.optim.Optimizer:
-        params = [p for p in self.model.parameters() if p.requires_grad]
+    def _build_optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
+        params = [p for p in module.parameters() if p.requires_grad]
         if not params:
             raise TrainingError("The model has no trainable parameters (all have requires_grad=False).")
         cfg = self.config
