@@ -177,4 +177,6 @@ def full_parameters(accelerator: Any, wrapped: Any) -> Any:
         return nullcontext()
     from torch.distributed.fsdp import FullyShardedDataParallel
 
+    if not isinstance(wrapped, FullyShardedDataParallel):  # an evaluation-only trainer: never sharded
+        return nullcontext()
     return FullyShardedDataParallel.summon_full_params(wrapped, writeback=False)

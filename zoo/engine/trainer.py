@@ -77,8 +77,9 @@ class Trainer(EvaluationMixin):
         self.context = DistContext(acc.process_index, acc.num_processes, acc.local_process_index, acc.device)
         if cfg.deterministic:
             configure_determinism()
-        # FSDP places (and shards) the model itself: a whole copy per GPU first may not fit.
-        self.model = model if acceleration.is_sharded(acc) else model.to(self.context.device)
+        # FSDP places (and shards) a model it trains itself: a whole copy per GPU first may not fit.
+        self._sharded = acceleration.is_sharded(acc) and train_data is not None
+        self.model = model if self._sharded else model.to(self.context.device)
         self.train_data, self.eval_data = train_data, eval_data
         self.hooks, self.resume = list(hooks), resume
         self.position = Position()
@@ -141,12 +142,12 @@ class Trainer(EvaluationMixin):
     # -- checkpoints --------------------------------------------------------------------------
     def model_state_dict(self) -> dict[str, torch.Tensor]:
         """The model's full state dict (gathered to rank 0 under FSDP: call it on every rank)."""
-        if acceleration.is_sharded(self.accelerator):
+        if self._sharded:
             return acceleration.sharded_state(self._wrapped, self.optimizer)[0]
         return self.model.state_dict()
 
     def _training_state(self) -> TrainingState:
-        if acceleration.is_sharded(self.accelerator):
+        if self._sharded:
             model_state, optim_state = acceleration.sharded_state(self._wrapped, self.optimizer)
         else:
             model_state, optim_state = self.model.state_dict(), self.optimizer.state_dict()
@@ -186,7 +187,7 @@ class Trainer(EvaluationMixin):
                 f"accumulate={then[2]}; resume it with the same layout (now {now[0]} process(es), "
                 f"batch_size={now[1]}, accumulate={now[2]})."
             )
-        if acceleration.is_sharded(self.accelerator):
+        if self._sharded:
             acceleration.load_sharded_state(self._wrapped, self.optimizer, loaded.model_state(), loaded.optimizer_state())
             loaded.restore_optional(self.scheduler, self.accelerator.scaler)
         else:
