@@ -86,7 +86,8 @@ def test_bf16_autocasts_steps_and_keeps_fp32_weights_and_loss_curve(tmp_path):
         assert {dtype for _, dtype in model.seen} == {expected}
         assert {kind for kind, _ in model.seen} == {"train", "eval"}
         assert all(p.dtype == torch.float32 for p in model.parameters())  # master weights stay fp32
-        assert model(torch.zeros(2, 4)).dtype == torch.float32  # the model's own forward is not autocast
+        inputs = torch.zeros(2, 4, device=trainer.context.device)
+        assert model(inputs).dtype == torch.float32  # the model's own forward is not autocast
         assert result["eval"]["accuracy"] >= 0.75  # learned (3 classes: chance is 1/3)
     # Stated tolerance: bf16 keeps 8 bits of mantissa (~0.4% per rounding); on this toy every step's
     # loss stays within 0.03 + 3% of the fp32 loss over 32 steps.
