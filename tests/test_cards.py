@@ -102,14 +102,32 @@ def test_the_use_snippet_of_a_saved_card_runs_as_written(toy_model, tmp_path, wr
     assert "`zoo predict toy-card --example --out predictions/`" in (folder / "README.md").read_text()
 
 
-def test_a_card_without_a_name_loads_the_folder_in_its_snippet(toy_model, tmp_path) -> None:
+def test_a_card_without_a_name_loads_the_folder_in_its_snippet(toy_model, tmp_path, monkeypatch) -> None:
     folder = zoo.save(toy_model, tmp_path / "plain")
     np.save(folder / "example.npy", np.ones((1, 8)))
-    (snippet,) = _python_blocks((folder / "README.md").read_text())
+    text = (folder / "README.md").read_text()
+    (snippet,) = _python_blocks(text)
+    assert "model = zoo.load('./plain')" in snippet and str(tmp_path) not in text  # no absolute path leaks
+    assert "`zoo predict ./plain --example --out predictions/`" in text
+    monkeypatch.chdir(tmp_path)  # the reader stands next to the folder
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(snippet, "README.md", "exec"), {})
     assert "'label'" in printed.getvalue()
+
+
+def test_a_card_written_inside_atomic_output_dir_names_the_final_folder(toy_model, tmp_path) -> None:
+    from zoo.sdk import atomic_output_dir
+
+    with atomic_output_dir(tmp_path / "release") as work:
+        zoo.save(toy_model, work)
+        zoo.save(toy_model, work / "publish")
+    top, nested = (tmp_path / "release" / "README.md").read_text(), (tmp_path / "release/publish/README.md").read_text()
+    assert "zoo.load('./release')" in top and "zoo.load('./publish')" in nested
+    for text in (top, nested):
+        assert ".tmp-" not in text and str(tmp_path) not in text
+    named = zoo.save(toy_model, tmp_path / "named", card={"name": "toy-card"})
+    assert "model = zoo.load('toy-card')" in (named / "README.md").read_text()  # the catalog name wins
 
 
 def test_a_model_without_the_predict_api_gets_a_load_only_snippet() -> None:

@@ -46,6 +46,25 @@ def cached_file(cache: Path, repo_id: str, revision: str, filename: str) -> Path
     return Path(found) if isinstance(found, str) and os.path.exists(found) else None
 
 
+def cached_filenames(cache: Path, repo_id: str, revision: str) -> list[str] | None:
+    """The files of the cached snapshot of ``revision`` (a commit, or a branch via ``refs/``), or None.
+
+    Reads the disk only. The list holds what was fetched so far, which may be a subset of the
+    repository: callers that need the full list ask the Hub (:func:`zoo.hub.list_files`).
+    """
+    folder = repo_folder(cache, repo_id)
+    commit = revision
+    ref = folder / "refs" / revision
+    if not _SHA1.match(revision):
+        if not os.path.abspath(ref).startswith(os.path.abspath(folder / "refs") + os.sep) or not ref.is_file():
+            return None
+        commit = ref.read_text(encoding="utf-8").strip()
+    snapshot = folder / "snapshots" / commit
+    if not _SHA1.match(commit) or not snapshot.is_dir():
+        return None
+    return sorted(p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file())
+
+
 def write_ref(cache: Path, repo_id: str, revision: str, commit: str) -> None:
     """Record that branch/tag ``revision`` pointed at ``commit`` (so offline ``@main`` finds it)."""
     if revision == commit:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.errors import HubUnavailableError, InputError
+from zoo.errors import HubUnavailableError, InputError, WeightsNotFoundError
 
 if TYPE_CHECKING:
     from zoo.sources import HubSource
@@ -45,7 +45,7 @@ def example_input(name: str) -> Path:
     """The local path of a checkpoint's example input (fetched and verified if needed).
 
     Args:
-        name: a catalog name, ``local-dir:<folder>`` or ``hf-hub:org/repo@rev``.
+        name: a catalog name, ``local-dir:<folder>``, a folder path or ``hf-hub:org/repo@rev``.
 
     Returns:
         ``example.<ext>``, or the ``example/`` folder for inputs made of several files.
@@ -55,42 +55,69 @@ def example_input(name: str) -> Path:
         RecipeNotPublishedError, UnknownComponentError: for a recipe or an unknown name.
         ChecksumMismatchError, HubUnavailableError, WeightsNotFoundError: as :func:`zoo.load`.
     """
-    from zoo.loading import fetch
-    from zoo.sources import LocalSource, is_source, parse_source
+    from zoo.fetching import fetch, resolve_target
+    from zoo.sources import LocalSource
+    from zoo.weights import CONFIG_NAME
 
-    if not is_source(name):
-        from zoo.weights import CONFIG_NAME
-
+    target = resolve_target(name)
+    if target.entry is not None:
         # fetch gets (and verifies) every file the entry pins, the example's too.
-        return _example_of(fetch(name, filenames=(CONFIG_NAME,)).files, f"Checkpoint {name!r}")
-    source = parse_source(name)
-    if isinstance(source, LocalSource):
+        return _example_of(fetch(target, filenames=(CONFIG_NAME,)).files, f"Checkpoint {name!r}")
+    source = target.source
+    if isinstance(source, LocalSource):  # local-dir:PATH or a plain folder path
+        if not source.path.is_dir():
+            raise WeightsNotFoundError(f"{source.path} is not a folder (source {source}); nothing to take an example from.")
         found = {str(p.relative_to(source.path)): p for p in source.path.glob(f"{EXAMPLE}*") if p.is_file()}
         found |= {str(p.relative_to(source.path)): p for p in source.path.glob(f"{EXAMPLE}/*") if p.is_file()}
         return _example_of(found, str(source.path))
     return _example_of(_hub_example_files(source), str(source))
 
 
-def _hub_example_files(source: HubSource) -> dict[str, Path]:
-    """The example files of a Hub repository (no catalog entry lists them): one snapshot call.
+def hub_example_names(
+    source: HubSource, *, cache_dir: str | Path | None = None, local_files_only: bool = False,
+    token: str | bool | None = None,
+) -> list[str] | None:
+    """The example files of a Hub repository (no catalog entry lists them), found through zoo.hub.
+
+    Like every other fetch: a pinned commit whose example is cached, and offline mode, read the
+    disk only (zero connections); otherwise one bounded request lists the repository's files.
+
+    Returns:
+        The example's filenames (empty if the repository ships none), or None offline when no
+        example of that revision is cached (the repository may still ship one).
 
     Raises:
-        HubUnavailableError: if the Hub cannot be reached and nothing is cached.
+        HubUnavailableError: if the Hub cannot be reached and nothing of that revision is cached.
+        WeightsNotFoundError: if the repository or revision does not exist.
     """
-    from huggingface_hub import snapshot_download
+    from zoo.cache import cached_filenames
+    from zoo.hub import hub_cache_dir, is_offline, list_files
 
-    from zoo.hub import hub_cache_dir, hub_endpoint, is_offline
+    cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
+    cached = [f for f in cached_filenames(cache, source.repo_id, source.revision) or () if _is_example(f)]
+    offline = local_files_only or is_offline()
+    if cached and (source.pinned or offline):
+        return cached  # a pinned commit never changes; offline, the cache is all there is
+    if offline:
+        return None
+    return [f for f in list_files(source, token=token, cache_dir=cache) if _is_example(f)]
 
-    try:
-        folder = Path(
-            snapshot_download(
-                source.repo_id, revision=source.revision, cache_dir=hub_cache_dir(), endpoint=hub_endpoint(),
-                allow_patterns=[f"{EXAMPLE}.*", f"{EXAMPLE}/*"], local_files_only=is_offline(),
-            )
-        )
-    except OSError as exc:  # the client's offline/connection/not-found errors derive from OSError
+
+def _hub_example_files(source: HubSource) -> dict[str, Path]:
+    """The example files of a Hub repository, fetched with the zoo's timeouts and the Hub's digest.
+
+    Raises:
+        HubUnavailableError: offline (or no Hub) and the example is not in the cache.
+        WeightsNotFoundError: the repository or revision does not exist.
+        ChecksumMismatchError: a cached example differs from the Hub's digest of it.
+    """
+    from zoo.hub import fetch_file, hub_cache_dir
+
+    names = hub_example_names(source)
+    if names is None:
         raise HubUnavailableError(
-            f"Cannot list the example of {source}: {type(exc).__name__}: {exc}. Pass an input of your own, "
-            "or run where the Hub is reachable."
-        ) from None
-    return {str(p.relative_to(folder)): p for p in folder.rglob("*") if p.is_file() and _is_example(str(p.relative_to(folder)))}
+            f"Cannot get the example input of {source}: offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE) and it "
+            f"is not in the cache {hub_cache_dir()}. Run `zoo download {source}` where the Hub is reachable "
+            "(it fetches the example too), or pass an input of your own."
+        )
+    return {name: fetch_file(source, name) for name in names}

@@ -110,6 +110,7 @@ def fetch(
     cache_dir: str | Path | None = None,
     token: str | bool | None = None,
     local_files_only: bool | None = None,
+    with_example: bool = False,
 ) -> ResolvedWeights:
     """Get a checkpoint's files (download into the HF cache if needed) and verify them.
 
@@ -118,6 +119,9 @@ def fetch(
         filenames: the files wanted (the entry's pinned files are always included).
         full_check: hash every file even if this process verified it before (``zoo verify``).
         revision, cache_dir, token, local_files_only: as :func:`load`.
+        with_example: for a direct Hub source, also its example input (a catalog entry pins its
+            example among its files), so that ``zoo download`` prepares ``zoo predict --example``
+            for offline use.
 
     Raises:
         RecipeNotPublishedError: for a ``recipe`` entry.
@@ -129,6 +133,11 @@ def fetch(
     entry, source = target.entry, target.source
     wanted = tuple(dict.fromkeys((*filenames, *(entry.files if entry else ()))))
     cache = _cache_dir(source, cache_dir)
+    if with_example and entry is None and isinstance(source, HubSource):
+        from zoo.examples import hub_example_names
+
+        wanted += tuple(hub_example_names(source, cache_dir=cache, local_files_only=bool(local_files_only),
+                                          token=token) or ())
     files: dict[str, Path] = {}
     checks: dict[str, str] = {}
     for filename in wanted:

@@ -9,6 +9,7 @@ is atomic) and is removed on any error, including ``KeyboardInterrupt``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,21 @@ def check_output_dir(out: str | Path, *, overwrite: bool = False) -> Path:
     return path
 
 
+#: The temporary sibling :func:`atomic_output_dir` builds in: ``.<name>.tmp-<pid>-<8 hex>``.
+_WORK_NAME = re.compile(r"^\.(?P<name>.+)\.tmp-\d+-[0-9a-f]{8}$")
+
+
+def final_name(path: str | Path) -> str:
+    """The name ``path`` will have: the output's name for an :func:`atomic_output_dir` work folder.
+
+    Writers that record their own folder's name (a model card's "Use" snippet) call it, so that
+    the temporary name never ends up in what they write.
+    """
+    name = Path(path).name
+    match = _WORK_NAME.match(name)
+    return match["name"] if match else name
+
+
 @contextmanager
 def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder that becomes ``out`` when the block succeeds.
@@ -62,7 +78,7 @@ def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[P
     """
     path = check_output_dir(out, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    work = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    work = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # see _WORK_NAME
     work.mkdir()
     try:
         yield work

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo._version import __version__
-from zoo.cache import cached_file, digest_of_etag, hub_digest, write_ref
+from zoo.cache import cached_file, cached_filenames, digest_of_etag, hub_digest, write_ref
 from zoo.errors import ConfigError, HubUnavailableError
 from zoo.sources import HubSource
 
@@ -173,6 +173,50 @@ def fetch_file(
         verify_file(path, expected.value, algorithm=expected.algorithm, cache=cache, hint=HUB_HINT)
         return path
     return _checked(path, cache, verify)
+
+
+def list_files(
+    source: HubSource,
+    *,
+    token: str | bool | None = None,
+    cache_dir: str | Path | None = None,
+    local_files_only: bool = False,
+) -> list[str]:
+    """The filenames of a Hub repository at the source's revision.
+
+    Offline (or ``local_files_only``) the cached snapshot's files are listed, from disk only;
+    otherwise one bounded metadata request (the zoo's timeouts, no retries) asks the Hub, and a
+    moving branch whose Hub cannot answer falls back to the cached snapshot with a warning.
+
+    Raises:
+        WeightsNotFoundError: if the repository or revision does not exist.
+        HubUnavailableError: if the Hub cannot be reached (or offline mode is on) and nothing of
+            that revision is cached.
+    """
+    cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
+    cached = cached_filenames(cache, source.repo_id, source.revision)
+    where = f"the file list of {source.repo_id}@{source.revision} (cache {cache})"
+    if local_files_only or is_offline():
+        if cached is None:
+            raise HubUnavailableError(
+                f"Cannot get {where}: offline mode is on (HF_HUB_OFFLINE/ZOO_OFFLINE or local_files_only) and "
+                "that revision is not in the cache. Run `zoo download` where the Hub is reachable."
+            )
+        return cached
+    from huggingface_hub import HfApi
+
+    from zoo.hub_errors import HubFailure, hub_failure
+
+    api = HfApi(endpoint=hub_endpoint(), token=token, library_name="zoo", library_version=__version__)
+    try:
+        info = api.model_info(source.repo_id, revision=source.revision, timeout=http_timeout())
+    except Exception as exc:
+        failure = exc if isinstance(exc, HubFailure) else hub_failure(exc, source, "(file list)", token)
+        if cached is not None and failure.transient:
+            logger.warning("%s; using the cached file list of %s", failure.reason, where)
+            return cached
+        raise failure.error(where) from None
+    return sorted(s.rfilename for s in info.siblings or ())
 
 
 def _checked(path: Path, cache: Path, verify: bool) -> Path:

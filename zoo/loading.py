@@ -140,7 +140,7 @@ def check_checkpoint(
     """
     try:
         resolved = fetch(name, full_check=not download, revision=revision, cache_dir=cache_dir, token=token,
-                         local_files_only=not download or None)
+                         local_files_only=not download or None, with_example=True)
     except HubUnavailableError as exc:
         if download:
             raise

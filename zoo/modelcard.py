@@ -183,7 +183,11 @@ def install_line(components: dict[str, str]) -> str:
 
 def use_snippet(load_name: str, predicts: bool) -> str:
     """Python that loads the checkpoint and, when the model implements it, predicts on its example."""
-    lines = ["import zoo", "", f"model = zoo.load({load_name!r})"]
+    lines = ["import zoo", ""]
+    if load_name.startswith("./"):  # a folder saved without a catalog name (see zoo.saving.folder_load_name)
+        lines.append(f"# {load_name} is this folder, seen from the folder that holds it; once published, "
+                     "load its catalog name or hf-hub:<org>/<repo>@<commit>")
+    lines.append(f"model = zoo.load({load_name!r})")
     if predicts:
         lines += [
             f"predictions = zoo.predict(model, zoo.example_input({load_name!r}))  # or your own paths/arrays",

@@ -55,7 +55,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         out_dir: the folder to write (created; existing files of the same names are replaced).
         card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields);
             its ``name`` should be the checkpoint's catalog name (the card's "Use" snippet loads
-            that name; without one it loads the folder).
+            that name; without one it loads ``./<folder name>``, the folder seen from its parent).
 
     Returns:
         The folder written.
@@ -75,7 +75,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
     info = card_with_model_facts(card_from_any(card), model)
     out = Path(out_dir)
     components = component_providers(model)
-    load_name = info.name or f"local-dir:{out.resolve()}"
+    load_name = info.name or folder_load_name(out)
     # Rendered before anything is written: a card error leaves no half-saved folder.
     card_text = render_card(info, name, components, load_name, predicts=implements_predict(model))
     out.mkdir(parents=True, exist_ok=True)
@@ -92,6 +92,18 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
     (out / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (out / CARD_NAME).write_text(card_text, encoding="utf-8")
     return out
+
+
+def folder_load_name(out: Path) -> str:
+    """What a card's reader passes to ``zoo.load`` for a folder saved without a catalog name.
+
+    ``./<folder name>``: relative (an absolute path would leak the writer's layout and mean nothing
+    on another machine) and the folder's final name, never the temporary sibling that
+    :func:`zoo.fsutil.atomic_output_dir` writes into.
+    """
+    from zoo.fsutil import final_name
+
+    return f"./{final_name(out.resolve())}"
 
 
 def card_with_model_facts(info: CardInfo, model: Any) -> CardInfo:
