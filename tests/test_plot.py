@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from zoo.engine.plotting import epoch_axis, plot_run, run_figures
+from zoo.errors import InputError
 
 STEPS_PER_EPOCH = 20
 
@@ -126,7 +127,35 @@ def test_zoo_plot_command(tmp_path) -> None:
     empty.mkdir()
     (empty / "metrics.jsonl").write_text("")
     result = CliRunner().invoke(build_cli(), ["plot", str(empty)], catch_exceptions=False)
-    assert result.exit_code == 1 and "no records to plot" in result.output
+    assert result.exit_code == 1 and result.output.startswith("error: ") and "no records to plot" in result.output
+
+
+def test_a_run_killed_mid_write_still_plots_and_a_garbage_log_is_one_error_line(tmp_path) -> None:
+    from zoo.cli.main import build_cli
+
+    run = _write_run(tmp_path / "run")
+    log = run / "metrics.jsonl"
+    with open(log, "a") as handle:
+        handle.write('{"kind": "step", "step": 99, "ep')  # the last write of a killed run, cut off
+    written = plot_run(run)
+    assert [p.name for p in written] == ["loss.png", "lr.png", "eval.png"]
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join([lines[0], "not json", *lines[1:]]) + "\n")
+    before = log.read_bytes()
+    for argv, words in (
+        (["plot", str(run)], "line 2: not a metrics record (JSONDecodeError"),
+        (["plot", str(tmp_path)], "metrics.jsonl does not exist"),
+        (["plot", str(_write_run(tmp_path / "ok")), "--out", str(log)], "is an existing file, not a folder"),
+    ):
+        result = CliRunner().invoke(build_cli(), argv)
+        assert result.exit_code == 1 and result.output.startswith("error: "), result.output
+        assert words in result.output and "Traceback" not in result.output
+    assert log.read_bytes() == before
+    nan_only = tmp_path / "nan"
+    nan_only.mkdir()
+    (nan_only / "metrics.jsonl").write_text('{"kind": "step", "step": 1, "epoch": 0, "loss": null}\n')
+    with pytest.raises(InputError, match="no finite values to plot"):
+        plot_run(nan_only)
 
 
 def test_save_picture_writes_and_closes_the_figure(tmp_path) -> None:

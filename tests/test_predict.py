@@ -221,3 +221,13 @@ def test_the_progress_bar_is_on_by_default_only_on_a_terminal_with_several_batch
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     with _progress_bar(None, 20, 8) as bar:
         assert bar._progress is None
+
+
+def test_predict_unsupported_error_is_a_zoo_error_on_the_sdk_and_still_importable_from_predicting() -> None:
+    import zoo.errors
+    import zoo.sdk
+
+    assert zoo.sdk.PredictUnsupportedError is zoo.errors.PredictUnsupportedError is PredictUnsupportedError
+    assert issubclass(PredictUnsupportedError, (zoo.errors.ZooError, NotImplementedError))
+    for name in ("CorruptWeightsError", "UnsafeWeightsError", "PublishError"):
+        assert getattr(zoo.sdk, name) is getattr(zoo.errors, name)

@@ -156,6 +156,10 @@ class MissingPluginError(ZooError, ImportError):
     """A checkpoint needs a component whose plugin is not installed."""
 
 
+class PredictUnsupportedError(ZooError, NotImplementedError):
+    """The model does not implement the predict API (``task``, ``processor()``, ``predict_step()``)."""
+
+
 class InputError(ZooError, ValueError):
     """User input (an image, a file, a data folder) cannot be used; nothing was changed."""
 

@@ -21,17 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from zoo.devices import model_placement, move_to, resolve_device, resolve_dtype
-from zoo.errors import InputError, ZooError
+from zoo.errors import InputError, PredictUnsupportedError, ZooError  # the error lived here: still importable
 from zoo.prediction import Prediction
 from zoo.processing import Processor
 
 #: Preprocessed items are kept from validation to the forward pass up to this many bytes; past
 #: it they are loaded again when their batch comes (memory stays bounded for many inputs).
 KEEP_BYTES = 1 << 30
-
-
-class PredictUnsupportedError(ZooError, NotImplementedError):
-    """The model does not implement the predict API (``task``, ``processor()``, ``predict_step()``)."""
 
 
 @dataclass

@@ -91,13 +91,7 @@ def plot(run_dir: str, out_dir: str | None) -> None:
     """Draw the curves of RUN_DIR/metrics.jsonl to loss.png, lr.png and eval.png."""
     from zoo.engine.plotting import plot_run
 
-    try:
-        written = plot_run(run_dir, out_dir)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not written:
-        raise click.ClickException(f"{run_dir}/metrics.jsonl has no records to plot yet.")
-    for path in written:
+    for path in plot_run(run_dir, out_dir):  # its InputError is an `error:` line, like every verb's
         click.echo(str(path))
 
 

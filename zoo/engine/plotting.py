@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.engine.run_log import read_log
+from zoo.engine.run_log import LOG_NAME, read_log
+from zoo.errors import InputError
 from zoo.pictures import agg_pyplot
 
 _SKIP = {"kind", "step", "epoch", "time"}
@@ -138,10 +139,19 @@ def run_figures(run_dir: str | Path) -> dict[str, Any]:
     """``{file name: matplotlib figure}`` for a run (the caller saves and closes them).
 
     Raises:
-        FileNotFoundError: if the run folder has no ``metrics.jsonl``.
+        InputError: if the run folder has no ``metrics.jsonl``, a line of it is not a record, or it
+            has no records yet.
     """
-    records = read_log(run_dir)
+    try:
+        records = read_log(run_dir)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"Cannot plot {run_dir}: {exc}") from None
+    if not records:
+        raise InputError(f"{Path(run_dir) / LOG_NAME} has no records to plot yet (is the run still starting?).")
     figure_panels, x_label = panels(records)
+    if not figure_panels:
+        raise InputError(f"{Path(run_dir) / LOG_NAME} has no finite values to plot (every loss, rate and metric is "
+                         "missing or NaN).")
     name = Path(run_dir).resolve().name
     titles = {"loss.png": "losses", "lr.png": "learning rate", "eval.png": "evaluation"}
     return {f: draw(p, x_label, f"{name}: {titles[f]}") for f, p in figure_panels.items()}
@@ -158,10 +168,13 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Pat
         The files written (a figure is skipped when the log has nothing for it).
 
     Raises:
-        FileNotFoundError: if the run folder has no ``metrics.jsonl``.
+        InputError: if the run folder has no usable ``metrics.jsonl`` (see :func:`run_figures`), or
+            ``out_dir`` is a file.
         MissingDependencyError: if matplotlib is not installed.
     """
     out = Path(out_dir or run_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is an existing file, not a folder; choose another --out (nothing was written).")
     figures = run_figures(run_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

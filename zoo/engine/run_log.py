@@ -39,15 +39,24 @@ class RunLog:
 def read_log(run_dir: str | Path) -> list[dict[str, Any]]:
     """The records of a run's ``metrics.jsonl``, deduplicated after resumes, in step order.
 
+    A last line that does not parse is the write of a killed run, cut off: it is skipped.
+
     Raises:
         FileNotFoundError: if the run folder has no log.
+        ValueError: if a line before the last is not a record (names the line).
     """
     path = Path(run_dir) / LOG_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; is {run_dir} a run folder written by `zoo train`?")
     latest: dict[tuple[str, int, int], dict[str, Any]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for number, line in enumerate(lines, 1):
         if line.strip():
-            record = json.loads(line)
-            latest[(record["kind"], record["step"], record["epoch"])] = record
+            try:
+                record = json.loads(line)
+                latest[(record["kind"], record["step"], record["epoch"])] = record
+            except (ValueError, KeyError, TypeError) as exc:
+                if number == len(lines):
+                    break
+                raise ValueError(f"{path}, line {number}: not a metrics record ({type(exc).__name__}: {exc})") from None
     return sorted(latest.values(), key=lambda r: (r["step"], r["epoch"]))
