@@ -94,7 +94,9 @@ def normalise_part_overrides(config: dict[str, Any], overrides: dict[str, Any]) 
             current = {"name": current, "config": {}}  # a part default written as a bare name
             config = {**config, key: current}
             value = _Replace({**current, **value})
-        if isinstance(current, dict) and "name" in current and isinstance(value, str):
+        if isinstance(current, dict) and "name" in current and isinstance(value, dict) and value.get("name") not in (None, current["name"]):
+            out[key] = _Replace({"config": {}, **value})  # another component: its own config, never merged with the old one
+        elif isinstance(current, dict) and "name" in current and isinstance(value, str):
             out[key] = _Replace({"name": value, "config": {}})
         elif isinstance(current, dict) and isinstance(value, dict) and "name" not in current:
             out[key] = normalise_part_overrides(current, value)

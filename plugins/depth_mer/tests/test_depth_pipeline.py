@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_depth_mer.align import apply_transform, icp_onset_to_apex, nearest_correspondence, same_pixel_correspondence
 from zoo_depth_mer.depth import clean_cloud, depth_to_cloud, read_depth
 from zoo_depth_mer.features import PipelineConfig, pair_to_points

@@ -1,10 +1,14 @@
-"""Point encoders and the motion head: shapes, configs, gradients, invariances, errors."""
+"""The compared point encoders and the motion head: shapes, configs, gradients, invariances, errors.
+
+DGCNN is zoo-point-ops' ``encoder/dgcnn`` (its own tests are there); here it is one of the four
+networks the model must accept with the 6-channel motion points.
+"""
 
 import pytest
 import torch
 
 import zoo
-from zoo.errors import ConfigError, InputError
+from zoo.sdk import ConfigError, InputError
 
 ENCODERS = ["encoder/pointnet2-ssg", "encoder/pointnet2-msg", "encoder/pointnet", "encoder/dgcnn"]
 
@@ -34,13 +38,6 @@ def test_encoder_output_shape_gradient_and_out_channels(name):
 def test_encoder_rejects_wrong_channel_count(name):
     with pytest.raises(InputError, match=r"\[B, N, 6\]"):
         _small(name)(torch.rand(2, 100, 3))
-
-
-def test_dgcnn_config_fields_and_pooled_width():
-    enc = zoo.build("encoder/dgcnn")
-    assert enc.config.model_dump() == {"in_channels": 3, "k": 20, "edge_channels": [64, 64, 128, 256], "emb_dims": 1024}
-    assert enc.out_channels == 2048
-    assert enc.eval()(*enc.example_inputs()).shape == (2, 2048)
 
 
 @pytest.mark.parametrize("name", ["encoder/pointnet", "encoder/dgcnn"])
@@ -75,3 +72,11 @@ def test_motion_classifier_layers_and_errors():
     assert head.eval()(torch.randn(5, 32)).shape == (5, 4)
     with pytest.raises(InputError, match=r"\[B, 32\]"):
         head(torch.randn(5, 31))
+
+
+def test_motion_classifier_trains_on_a_batch_of_one():
+    # The last batch of an epoch may hold one sample: BatchNorm uses its running statistics then.
+    head = zoo.build("head/motion-classifier", in_channels=8, num_classes=3).train()
+    out = head(torch.randn(1, 8))
+    out.sum().backward()
+    assert out.shape == (1, 3) and head.training and all(m.training for m in head.layers)

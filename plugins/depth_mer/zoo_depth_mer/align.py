@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_depth_mer.depth import Cloud
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,12 @@ def read_depth(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"Depth frame {path} does not exist.")
-    depth = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # a damaged file is our error to report
+    try:
+        depth = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if depth is None:
         raise InputError(f"Depth frame {path} could not be decoded (damaged or not an image).")
     if depth.ndim != 2 or depth.dtype != np.uint16:

@@ -7,7 +7,7 @@ from pydantic import Field
 from torch import nn
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 
 class MotionClassifier(zoo.Head):
@@ -38,6 +38,17 @@ class MotionClassifier(zoo.Head):
         """
         if feature.dim() != 2 or feature.shape[1] != self.config.in_channels:
             raise InputError(f"The head expects [B, {self.config.in_channels}] features, got {tuple(feature.shape)}.")
+        if self.training and feature.shape[0] == 1:
+            # BatchNorm cannot normalise a batch of one (a last, short batch of an epoch): that
+            # one step uses the running statistics instead of failing.
+            norms = [m for m in self.layers if isinstance(m, nn.BatchNorm1d)]
+            for norm in norms:
+                norm.eval()
+            try:
+                return self.layers(feature)
+            finally:
+                for norm in norms:
+                    norm.train()
         return self.layers(feature)
 
     def example_inputs(self) -> tuple[torch.Tensor]:

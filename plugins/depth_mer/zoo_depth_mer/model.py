@@ -1,24 +1,30 @@
-"""``model/depth-mer``: a point encoder + the motion classifier on 6-D onset/apex motion points."""
+"""``model/depth-mer``: a point encoder + the motion classifier on 6-D onset/apex motion points.
+
+Training batches come from ``dataset/casme3-depth``, which states in every batch the class names
+and the depth pipeline it used and its augmentation settings. The model refuses a batch whose
+classes or pipeline differ from its own config (a 4-class dataset against a 3-way head, points
+computed without alignment for a model whose processor aligns) with a :class:`ConfigError` naming
+both, before any step is taken, and applies the augmentation in :meth:`DepthMER.training_step`
+only, never when evaluating or predicting.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from pydantic import Field
 
 import zoo
-from zoo.components import build_part
-from zoo.config import Part
-from zoo.errors import InputError
-from zoo_depth_mer.features import PipelineConfig, pair_to_points
+from zoo.sdk import ConfigError, Part, build_part
+from zoo_depth_mer.augment import AugmentConfig, augment_points
+from zoo_depth_mer.features import PipelineConfig
 
 
 class DepthMERConfig(zoo.ComponentConfig):
-    """The encoder and head by registry name, the class names and the depth pipeline."""
+    """The encoder and head by registry name, the class names and the depth pipeline (= the processor)."""
 
     encoder: Part = "encoder/pointnet2-ssg"
     head: Part = "head/motion-classifier"
@@ -32,6 +38,7 @@ class DepthMER(zoo.Model):
 
     Config = DepthMERConfig
     metric = "mer"
+    task: ClassVar[str] = "micro-expression-recognition"
 
     def __init__(self, config: DepthMERConfig | None = None) -> None:
         super().__init__(config)
@@ -44,40 +51,81 @@ class DepthMER(zoo.Model):
         """``points [B, N, in_channels]`` → logits ``[B, classes]``."""
         return self.head(self.encoder(points))
 
+    def check_batch(self, batch: dict[str, Any]) -> None:
+        """Refuse data prepared for another configuration (the dataset's classes or pipeline).
+
+        Raises:
+            ConfigError: naming the dataset's and the model's class names or pipeline fields.
+        """
+        classes = batch.get("class_names")
+        if classes is not None and list(classes) != list(self.config.class_names):
+            raise ConfigError(
+                f"The dataset has {len(classes)} classes {list(classes)} but model/depth-mer was built for "
+                f"{len(self.config.class_names)} {self.config.class_names}. Set model.class_names to the dataset's "
+                "classes (the recipes depth-mer-casme3-4class and depth-mer-casme3-7class do) or change "
+                "dataset.num_classes."
+            )
+        pipeline = batch.get("pipeline")
+        if pipeline is not None:
+            mine = self.config.pipeline.model_dump()
+            differ = sorted(k for k in mine if pipeline.get(k) != mine[k])
+            if differ:
+                pairs = ", ".join(f"{k}: dataset {pipeline.get(k)!r}, model {mine[k]!r}" for k in differ)
+                raise ConfigError(
+                    f"The dataset computed its points with another depth pipeline than the model's ({pairs}). "
+                    "The model's pipeline is its processor (what it predicts with): set the same values as "
+                    "dataset.pipeline.<field> and model.pipeline.<field>."
+                )
+
     def training_step(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        """Cross-entropy of ``batch["points"]`` against ``batch["label"]``."""
-        return {"cross_entropy": F.cross_entropy(self(batch["points"]), batch["label"])}
+        """Cross-entropy of the (augmented) ``batch["points"]`` against ``batch["label"]``.
+
+        Raises:
+            ConfigError: if the batch's classes or pipeline differ from the model's.
+        """
+        self.check_batch(batch)
+        points = batch["points"]
+        if batch.get("augment"):
+            points = augment_points(points, AugmentConfig.model_validate(batch["augment"]))
+        return {"cross_entropy": F.cross_entropy(self(points), batch["label"])}
 
     def evaluation_step(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        """``{"pred", "target"}`` class indices (the ``mer`` metric contract)."""
+        """``{"pred", "target"}`` class indices (the ``mer`` metric contract); never augmented.
+
+        Raises:
+            ConfigError: if the batch's classes or pipeline differ from the model's.
+        """
+        self.check_batch(batch)
         return {"pred": self(batch["points"]).argmax(dim=1), "target": batch["label"]}
 
     def example_inputs(self) -> tuple[torch.Tensor]:
         return (torch.rand(2, 256, self.config.in_channels) * 2 - 1,)
 
-    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
-        """Classify onset/apex depth PNG pairs: ``[onset1, apex1, onset2, apex2, ...]``.
+    # -- prediction (zoo.predict) ---------------------------------------------------------------
 
-        Raises:
-            InputError: if the inputs are not pairs or a frame cannot be read.
+    def processor(self) -> Any:
+        """The depth-pair processor with this model's pipeline (``zoo_depth_mer.processor``)."""
+        from zoo_depth_mer.processor import DepthPairProcessor
+
+        return DepthPairProcessor(self.config.pipeline)
+
+    def predict_step(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """One forward over ``batch["points"]``; per item the class, its index and every probability.
+
+        ``zoo.predict`` calls it in eval mode under ``torch.inference_mode``.
         """
-        from zoo_depth_mer.depth import read_depth
+        with torch.no_grad():
+            probabilities = self(batch["points"]).softmax(dim=1).float().cpu()
+        names = self.config.class_names
+        outputs = []
+        for row in probabilities:
+            best = int(row.argmax())
+            outputs.append({"class": names[best], "index": best,
+                            "probabilities": {name: round(float(p), 6) for name, p in zip(names, row)}})
+        return outputs
 
-        if not inputs or len(inputs) % 2:
-            raise InputError(f"Give onset/apex depth PNGs in pairs (onset apex [onset apex ...]); got {len(inputs)} file(s).")
-        self.eval()
-        results = []
-        for onset, apex in zip(inputs[::2], inputs[1::2]):
-            points = pair_to_points(read_depth(onset), read_depth(apex), self.config.pipeline)
-            with torch.no_grad():
-                probs = self(torch.from_numpy(points)[None]).softmax(dim=1)[0]
-            best = int(probs.argmax())
-            results.append({"onset": onset, "apex": apex, "class": self.config.class_names[best], "index": best,
-                            "probabilities": dict(zip(self.config.class_names, map(float, probs)))})
-        out: dict[str, Any] = {"predictions": results}
-        if output_dir is not None:
-            path = Path(output_dir) / "depth_mer_predictions.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(results, indent=2))
-            out["written"] = [str(path)]
-        return out
+    def render(self, item: Any, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+        """Onset and apex depth, the sampled cloud coloured by motion magnitude, the predicted class."""
+        from zoo_depth_mer.predict import render_prediction
+
+        return [render_prediction(item, outputs, Path(out_dir) / f"{stem}.png")]

@@ -11,7 +11,7 @@ from pydantic import Field
 from torch import nn
 
 import zoo
-from zoo.errors import ConfigError, InputError
+from zoo.sdk import ConfigError, InputError
 
 
 def shared_mlp(in_channels: int, widths: list[int]) -> nn.Sequential:

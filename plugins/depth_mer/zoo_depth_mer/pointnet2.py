@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from torch import nn
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_point_ops.ops import ball_query, farthest_point_sample, gather_points, group
 
 
