@@ -116,7 +116,7 @@ def test_run_killed_by_sigkill_resumes_to_identical_weights(tmp_path):
     _assert_bit_identical(_uninterrupted(tmp_path / "reference"), load_file(str(out / "final-rank0.safetensors")))
 
 
-@pytest.mark.slow  # in-process: test_sigterm_inside_an_accumulation_group_... (test_precision_and_accumulation.py)
+# A real process: it must also exit (loader workers ignore SIGTERM and must not block the exit).
 def test_sigterm_saves_a_checkpoint_at_that_step_and_resume_is_bit_identical(tmp_path):
     out = tmp_path / "terminated"
     command = [sys.executable, str(HERE / "run_toy.py"), str(out), "--sleep", "0.05"]

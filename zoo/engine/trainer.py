@@ -219,8 +219,8 @@ class Trainer(EvaluationMixin):
             seed_everything(self.config.seed)
         cfg = self.config
         sampler = ResumableDistributedSampler(self.train_data, self.context, cfg.shuffle, cfg.seed)
-        # One loader for the whole fit: its workers persist across epochs (the sampler moves on).
-        loader = make_loader(self.train_data, cfg.batch_size, sampler, self.num_workers, cfg.seed, persistent=True)
+        # One loader for the whole fit (the sampler moves on); each epoch's pass starts its own workers.
+        loader = make_loader(self.train_data, cfg.batch_size, sampler, self.num_workers, cfg.seed)
         train_means: dict[str, float] = {}
         display = ProgressDisplay(cfg.progress and self.context.is_main)
         self.log.start(self.accelerator, Path(cfg.out_dir).name or "run", cfg.model_dump())
