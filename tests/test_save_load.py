@@ -94,8 +94,9 @@ def test_load_by_catalog_name_verifies_and_keeps_a_local_bad_file(toy_model, tmp
 def test_catalog_config_that_disagrees_with_the_weights_is_an_error(toy_model, tmp_path: Path, write_registry) -> None:
     out = zoo.save(toy_model, tmp_path / "toy")
     _publish_locally(write_registry, out, config='{ classes = 4 }')
-    with pytest.raises(CatalogError, match="differs from the config.json"):
+    with pytest.raises(CatalogError, match="differs from the config.json") as info:
         zoo.load("toy-local")
+    assert f"(classes: catalog 4, config.json {toy_model.config.classes})" in str(info.value)  # names the field
 
 
 def test_a_recipe_says_how_to_train_and_publish() -> None:

@@ -138,7 +138,14 @@ def build_entry(entry: RegistryEntry, **overrides: Any) -> Any:
 
 
 def _instantiate(entry: RegistryEntry, config: ComponentConfig) -> Any:
-    component = entry.load_class()(config)
+    cls = entry.load_class()
+    try:
+        component = cls(config)
+    except Exception as exc:
+        # The error keeps its type (callers may catch it); the note says whose code raised it (the
+        # CLI prints it on its one error line).
+        exc.add_note(f"while building {entry.name} ({entry.provider})")
+        raise
     component.zoo_name = entry.name
     return component
 

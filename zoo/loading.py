@@ -84,10 +84,27 @@ def _check_against_entry(entry: CatalogEntry, saved: SavedConfig, model: Any) ->
     config_cls = type(model.config)
     expected = validate_config(config_cls, merge_overrides(field_defaults(config_cls), entry.config), entry.model)
     if expected != model.config:
+        diff = _differences(expected.model_dump(mode="json"), model.config.model_dump(mode="json"))
         raise CatalogError(
             f"{entry.name}: the catalog entry's config differs from the config.json stored with the "
-            "weights. Fix the catalog entry (the weights' config.json is authoritative)."
+            f"weights ({diff}). Fix the catalog entry (the weights' config.json is authoritative)."
         )
+
+
+def _differences(catalog: Any, saved: Any, prefix: str = "", limit: int = 5) -> str:
+    """``key: catalog X, config.json Y`` for the first fields that differ (nested keys dotted)."""
+    rows: list[str] = []
+
+    def walk(a: Any, b: Any, key: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                walk(a.get(k), b.get(k), f"{key}.{k}" if key else str(k))
+        elif a != b:
+            rows.append(f"{key or '<root>'}: catalog {a!r}, config.json {b!r}")
+
+    walk(catalog, saved, prefix)
+    more = f"; {len(rows) - limit} more" if len(rows) > limit else ""
+    return "; ".join(rows[:limit]) + more
 
 
 def _check_weights(resolved: ResolvedWeights, saved: SavedConfig, use_memo: bool = True) -> Path:

@@ -58,6 +58,18 @@ class PluginStatus:
     def provider(self) -> str:
         return f"{self.distribution}@{self.version} (plugin {self.name})"
 
+    @property
+    def ok(self) -> bool:
+        """Loaded with every hook done (a plugin whose commands failed is loaded but not ok)."""
+        return self.loaded and self.error is None
+
+    @property
+    def state(self) -> str:
+        """``ok``, ``FAILED``, or ``FAILED (commands)`` for a plugin loaded without its CLI verbs."""
+        if self.ok:
+            return "ok"
+        return "FAILED (commands)" if self.loaded else "FAILED"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -65,6 +77,8 @@ class PluginStatus:
             "version": self.version,
             "module": self.module,
             "loaded": self.loaded,
+            "ok": self.ok,
+            "state": self.state,
             "error": self.error,
             "components": sorted(self.components),
             "catalog": sorted(self.catalog),
@@ -208,7 +222,7 @@ class PluginHost:
         self.statuses[ep.name] = status
         try:
             module = ep.load()
-        except Exception as exc:  # a broken plugin must not take the others down
+        except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down (nor exit)
             status.error = _format_error(exc)
             return None
         return self._stage(module, status)
@@ -217,14 +231,14 @@ class PluginHost:
         self.statuses[status.name] = status
         try:
             self.manager.register(plugin, name=status.name)
-        except Exception as exc:  # pluggy validates hook signatures here
+        except (Exception, SystemExit) as exc:  # pluggy validates hook signatures here
             status.error = _format_error(exc)
             return None
         staged = _Staged(plugin, status)
         try:
             self._run_register_components(staged)
             self._run_register_catalog(staged)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             self._fail(staged, _format_error(exc))
             return None
         return staged
@@ -234,6 +248,7 @@ class PluginHost:
         if impl is None:
             return
         status = staged.status
+        seen: set[str] = set()  # (a set: a plugin may register thousands of names)
 
         def register(
             name: str,
@@ -243,10 +258,11 @@ class PluginHost:
             aliases: tuple[str, ...] | list[str] = (),
             override: bool = False,
         ) -> None:
-            if name in status.components:
+            if name in seen:
                 raise ValueError(f"{status.name} registers {name!r} twice.")
             entry = RegistryEntry(name, target, config, summary, status.distribution, status.version, tuple(aliases))
             check_entry(entry)  # now, so that a typo fails this plugin only
+            seen.add(name)
             staged.components.append((entry, override))
             status.components.append(name)
 
@@ -305,8 +321,9 @@ class PluginHost:
         def claim(kind: str, name: str, status: PluginStatus, override: bool, new: bool) -> None:
             claims.setdefault((kind, name), []).append((status, override, new))
 
+        holders = self._committed_holders()
         for entry in self.registry.entries.values():
-            holder = self._committed_status(entry)
+            holder = holders.get((entry.distribution, entry.name)) or self._stand_in(entry)
             claim("component", entry.name, holder, False, False)
             for alias in entry.aliases:
                 claim("alias", alias, holder, False, False)
@@ -330,11 +347,18 @@ class PluginHost:
                     failed.setdefault(status.name, error)
         return failed
 
-    def _committed_status(self, entry: RegistryEntry) -> PluginStatus:
-        """The loaded plugin that registered ``entry`` (or a stand-in for a direct registry.add)."""
+    def _committed_holders(self) -> dict[tuple[str, str], PluginStatus]:
+        """``(distribution, component name)`` → the loaded plugin that registered it."""
+        holders: dict[tuple[str, str], PluginStatus] = {}
         for status in self.statuses.values():
-            if status.loaded and status.distribution == entry.distribution and entry.name in status.components:
-                return status
+            if status.loaded:
+                for name in status.components:
+                    holders.setdefault((status.distribution, name), status)
+        return holders
+
+    @staticmethod
+    def _stand_in(entry: RegistryEntry) -> PluginStatus:
+        """The holder of an entry added directly with ``registry.add`` (no plugin)."""
         return PluginStatus(entry.distribution, entry.distribution, entry.version, "")
 
     def _fail(self, staged: _Staged, message: str) -> None:

@@ -36,6 +36,12 @@ def import_string(target: str) -> Any:
             f"Cannot import {module_name!r} (for {target!r}): {exc}. Install the plugin's "
             "dependencies (see `zoo info` for the providing distribution)."
         ) from exc
+    except Exception as exc:  # the module itself is broken (a bug, a SyntaxError): say whose it is
+        raise PluginLoadError(
+            f"Importing {module_name!r} (for {target!r}) raised {type(exc).__name__}: {exc}. The plugin providing "
+            "it is broken: update or reinstall it (`zoo info` names the distribution), or disable it with "
+            "ZOO_DISABLE_PLUGINS=<plugin>."
+        ) from exc
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -77,14 +83,21 @@ class RegistryEntry:
         """Import and return the config class (declared, or the class's ``Config`` attribute).
 
         Raises:
-            PluginLoadError: if neither is importable.
+            PluginLoadError: if neither is importable, or the class is not a ``ComponentConfig``.
         """
         if self.config:
-            return import_string(self.config)
-        cls = self.load_class()
-        config_cls = getattr(cls, "Config", None)
-        if config_cls is None:
-            raise PluginLoadError(f"{self.target} declares no Config class and the entry names none.")
+            config_cls = import_string(self.config)
+        else:
+            config_cls = getattr(self.load_class(), "Config", None)
+            if config_cls is None:
+                raise PluginLoadError(f"{self.target} declares no Config class and the entry names none.")
+        from zoo.config import ComponentConfig
+
+        if not (isinstance(config_cls, type) and issubclass(config_cls, ComponentConfig)):
+            raise PluginLoadError(
+                f"The config class {config_cls!r} of {self.name} ({self.provider}) is not a zoo.ComponentConfig "
+                "subclass; the plugin is broken: update or reinstall it."
+            )
         return config_cls
 
 

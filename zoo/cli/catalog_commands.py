@@ -31,9 +31,12 @@ def _warn_about_failed_plugins() -> None:
 
     host = get_host()
     failed = [s.name for s in host.failed()]
-    if failed or host.selection_errors:
-        what = f"{len(failed)} plugin(s) failed to load ({', '.join(failed)})" if failed else "the plugin selection is wrong"
-        click.secho(f"warning: {what}; see `zoo plugins --errors`.", fg="yellow", err=True)
+    partial = [s.name for _, s in sorted(host.statuses.items()) if s.loaded and not s.ok]
+    problems = [f"{len(failed)} plugin(s) failed to load ({', '.join(failed)})"] if failed else []
+    problems += [f"{len(partial)} plugin(s) failed to add their commands ({', '.join(partial)})"] if partial else []
+    problems += ["the plugin selection is wrong"] if host.selection_errors and not problems else []
+    if problems:
+        click.secho(f"warning: {'; '.join(problems)}; see `zoo plugins --errors`.", fg="yellow", err=True)
 
 
 def _items(pattern: str, kind: str | None, published: bool) -> list[dict[str, Any]]:
@@ -132,7 +135,7 @@ def plugins_command(as_json: bool, errors_only: bool) -> None:
     host = get_host()
     statuses = [s.as_dict() for _, s in sorted(host.statuses.items())]
     if errors_only:
-        statuses = [s for s in statuses if not s["loaded"] or s["error"]]
+        statuses = [s for s in statuses if not s["ok"]]
     for problem in host.selection_errors:
         click.secho(f"error: {problem}", fg="red", err=as_json)
     if as_json:
@@ -140,8 +143,7 @@ def plugins_command(as_json: bool, errors_only: bool) -> None:
     elif not statuses and not host.selection_errors:
         click.echo("No plugin errors." if errors_only else "No zoo plugins found.")
     for s in [] if as_json else statuses:
-        state = "ok" if s["loaded"] else "FAILED"
-        click.echo(f"{s['name']} ({s['distribution']} {s['version']}): {state}, "
+        click.echo(f"{s['name']} ({s['distribution']} {s['version']}): {s['state']}, "
                    f"{len(s['components'])} components, {len(s['catalog'])} catalog entries")
         if s["error"]:
             click.secho(f"    {s['error']}", fg="red")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -42,8 +42,9 @@ def report_error(exc: BaseException) -> NoReturn:
         click.secho(f"error: {exc}", fg="red", err=True)
     else:
         detail = _first_line(str(exc))
+        notes = "".join(f" ({_first_line(note, 200)})" for note in getattr(exc, "__notes__", ())[:3])
         click.secho(
-            f"error: unexpected {type(exc).__name__}{': ' + detail if detail else ''} "
+            f"error: unexpected {type(exc).__name__}{': ' + detail if detail else ''}{notes} "
             "(rerun with ZOO_DEBUG=1 to see the traceback, and please report it)",
             fg="red", err=True,
         )
@@ -52,6 +53,15 @@ def report_error(exc: BaseException) -> NoReturn:
 
 class ZooGroup(click.Group):
     """A click group that turns every non-click exception into a one-line message and exit 1."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # "No such command": a failed plugin may be why
+            hint = _failed_plugins_hint()
+            if hint:
+                exc.message = f"{exc.message} {hint}"
+            raise
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -68,6 +78,17 @@ class ZooGroup(click.Group):
 @click.version_option(__version__, prog_name="zoo")
 def cli() -> None:
     """zoo: a plugin-based model zoo (list, inspect, download, verify, load, train, publish)."""
+
+
+def _failed_plugins_hint() -> str:
+    """A sentence naming the plugins that failed (whose verbs are therefore missing), or ''."""
+    from zoo.plugins import get_host
+
+    try:
+        failed = [s.name for _, s in sorted(get_host().statuses.items()) if not s.ok]
+    except Exception:  # the hint must never hide the usage error itself
+        return ""
+    return f"(Plugin(s) {', '.join(failed)} failed and may be missing their verbs: see `zoo plugins --errors`.)" if failed else ""
 
 
 def _add_core_commands() -> None:
@@ -89,12 +110,31 @@ def _add_plugin_commands() -> None:
 
     host = get_host()
     for impl in host.manager.hook.zoo_register_commands.get_hookimpls():
+        before = dict(cli.commands)
         try:
             impl.function(cli=cli)
-        except Exception as exc:  # one plugin's CLI must not break the others
+            replaced = [n for n, c in before.items() if cli.commands.get(n) is not c]
+            taken = sorted(n for n in replaced if _COMMAND_OWNERS.get(n, "zoo") != impl.plugin_name)
+            if taken:
+                raise ValueError(f"it replaced the existing command(s) {', '.join(taken)}; a plugin may only add "
+                                 "new verbs (name yours after the plugin, e.g. `zoo <plugin> ...`)")
+        except (Exception, SystemExit) as exc:  # one plugin's CLI must not break the others (nor exit)
+            for name in set(cli.commands) - set(before):
+                del cli.commands[name]  # all or nothing, like the plugin's registrations
+            cli.commands.update(before)
             status = host.statuses.get(impl.plugin_name)
             if status is not None:
-                status.error = f"zoo_register_commands failed: {type(exc).__name__}: {exc}"
+                status.error = (f"zoo_register_commands failed: {type(exc).__name__}: {exc}. Its components and "
+                                "catalog entries are loaded; its commands are not.")
+            continue
+        for name, command in cli.commands.items():
+            if before.get(name) is not command:
+                _COMMAND_OWNERS[name] = impl.plugin_name
+
+
+#: Which plugin added each verb (core verbs are absent: "zoo"). A plugin may re-add its own verb
+#: (``build_cli`` runs the hooks again in the same process) but never replace another's.
+_COMMAND_OWNERS: dict[str, str] = {}
 
 
 def build_cli() -> click.Group:
