@@ -127,7 +127,7 @@ def info_command(name: str, as_json: bool) -> None:
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON list).")
-@click.option("--errors", "errors_only", is_flag=True, help="Only plugins that failed to load; exit 1 if any did.")
+@click.option("--errors", "errors_only", is_flag=True, help="Only plugins that failed (to load, or to add their commands); exit 1 if any did.")
 def plugins_command(as_json: bool, errors_only: bool) -> None:
     """Show discovered plugins, what each provides, and why any failed to load."""
     from zoo.plugins import get_host
