@@ -49,6 +49,17 @@ def test_paper_ablation_rows_are_valid_overrides_of_the_synthetic_recipe():
         read_stages(recipe)
 
 
+def test_protocol_ablation_rows_resolve_to_the_choices_they_name():
+    import zoo
+
+    spec = catalog_ablation("cmip-cil:protocol").spec
+    rows = {name: read_recipe(spec["recipe"], [*spec["overrides"], *overrides]) for name, overrides in spec["variants"].items()}
+    assert read_stages(rows["pre-trained on base-task-only"]).pretrain_classes == "base-task-only"
+    release = zoo.build(rows["release profile"].model, **rows["release profile"].config).config
+    assert (release.view_pooling, release.proto_reg_over, release.image_augment) == ("after-head", "all-rows", True)
+    assert all(release.defects.model_dump().values())
+
+
 def test_recipe_explain_resolves_the_release_profile():
     result = run_cli(["recipe", "explain", "cmip-cil-mn40-release", "--json"])
     assert result.exit_code == 0, result.output

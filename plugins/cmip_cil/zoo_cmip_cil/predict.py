@@ -35,12 +35,15 @@ def draw_prediction(item: dict[str, Any], outputs: dict[str, Any], path: Path) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from zoo_cmip_cil.render import VIEWS
+
     views, how = rendered_views(item)
     fig = plt.figure(figsize=(13, 5.2), dpi=100)
-    grid = fig.add_gridspec(2, 8, width_ratios=[1] * 5 + [0.15, 2.2, 2.2], wspace=0.05, hspace=0.1)
-    for i, view in enumerate(views):
+    grid = fig.add_gridspec(2, 8, width_ratios=[1] * 5 + [0.15, 2.2, 2.2], wspace=0.05, hspace=0.15)
+    for i, (view, (elevation, azimuth)) in enumerate(zip(views, VIEWS)):
         ax = fig.add_subplot(grid[i // 5, i % 5])
         ax.imshow(view)
+        ax.set_title(f"elev {elevation:g}°, azim {azimuth:g}°", fontsize=7)
         ax.set_axis_off()
     fig.text(0.27, 0.02, f"the 10 fixed views ({'ray-cast input mesh' if how == 'mesh' else 'input points splatted'})",
              ha="center", fontsize=9)

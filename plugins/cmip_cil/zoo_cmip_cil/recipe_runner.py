@@ -150,7 +150,8 @@ def run_cmip_cil(recipe: Recipe, resume: bool) -> tuple[Any, dict[str, Any]]:
     if recipe.eval_dataset is None:
         raise InputError(f"Recipe {recipe.name!r} needs an eval_dataset: the test point clouds of the incremental "
                          "stage (e.g. the dataset's test split with render=false).")
-    train = zoo.build(recipe.dataset.name, **{**recipe.dataset.config, "masked_variants": 0, "render": True, "cache": False})
+    # Whole objects with their views (read on access; kept in memory only if the recipe caches items).
+    train = zoo.build(recipe.dataset.name, **{**recipe.dataset.config, "masked_variants": 0, "render": True})
     tasks = split_tasks(len(train.classes), stages.incremental)
     names = pretrain_class_names(stages, list(train.classes), tasks)
     model, pre_items, pre = _pretrain(recipe, stages, names, resume)
