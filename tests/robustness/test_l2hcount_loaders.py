@@ -166,3 +166,8 @@ def test_train_synth_refuses_bad_seeds_before_any_work(zoo_cli, tmp_path):
     result = zoo_cli("l2hcount", "train-synth", str(tmp_path / "out"), "--seeds", "0,x")
     assert result.exit_code == 1 and "--seeds must be comma-separated integers" in result.output
     assert not (tmp_path / "out").exists()
+    result = zoo_cli("l2hcount", "train-synth", str(tmp_path / "out"), "--data", str(tmp_path / "nothing"))
+    assert result.exit_code == 1 and "holds no part_A/ folder" in result.output and not (tmp_path / "out").exists()
+    (tmp_path / "file").write_text("x")
+    result = zoo_cli("l2hcount", "train-synth", str(tmp_path / "file"))
+    assert result.exit_code == 1 and "is an existing file" in result.output and (tmp_path / "file").read_text() == "x"

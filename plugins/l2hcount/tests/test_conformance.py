@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoo.testing.conformance import check_component, conformance_names
+from zoo.testing import check_component, conformance_names
 
 #: Smaller configs so the checks run in seconds (same modules, fewer channels).
 SMALL = {

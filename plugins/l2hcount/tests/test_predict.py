@@ -138,3 +138,12 @@ def test_catalog_entries_build_and_recipes_refuse_to_load():
         zoo.load("l2hcount-shb2sha")
     info = zoo.info("l2hcount-synth")
     assert info["status"] == "published" and all("SYNTHETIC" in m["measured_on"] for m in info["metrics"])
+
+
+def test_large_density_maps_are_sum_pooled_for_the_picture():
+    from zoo_l2hcount.predict import DISPLAY_CELLS, _sum_pool
+
+    density = np.random.default_rng(0).random((650, 225))
+    factor = -(-650 // DISPLAY_CELLS)
+    pooled = _sum_pool(density, factor)
+    assert pooled.shape == (217, 75) and pooled.sum() == pytest.approx(density.sum())

@@ -45,7 +45,7 @@ def test_imagenet_weights_load_from_a_timm_repo_on_the_local_hub(tmp_path, monke
     from safetensors.torch import load_file
     from timm.models import save_for_hf
 
-    from zoo.testing.hub_server import LocalHub
+    from zoo.testing import LocalHub
 
     torch.manual_seed(3)
     folder = tmp_path / "repo"

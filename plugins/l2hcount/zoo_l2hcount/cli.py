@@ -39,7 +39,9 @@ def make_synth(out: Path, n_train: int, n_test: int, seed: int, overwrite: bool)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="synthetic data from `zoo l2hcount make-synth` (default: written to OUT/data)")
 @click.option("--seeds", default="0,1,2", show_default=True, help="training seeds of every variant")
-def train_synth(out: Path, data: Path | None, seeds: str) -> None:
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="torch CPU threads (the numbers are reproducible for a fixed count)")
+def train_synth(out: Path, data: Path | None, seeds: str, threads: int) -> None:
     """Run the paper's ablation (every variant × seed) on synthetic data and write OUT/l2hcount-synth.
 
     Everything goes under OUT (never into the installed package): OUT/data, OUT/ablation (one
@@ -55,7 +57,7 @@ def train_synth(out: Path, data: Path | None, seeds: str) -> None:
         raise InputError(f"--seeds must be comma-separated integers such as 0,1,2, got {seeds!r}.") from None
     from zoo_l2hcount.train_synth import train_synthetic
 
-    result = train_synthetic(out, data, seed_list)
+    result = train_synthetic(out, data, seed_list, echo=click.echo, threads=threads)
     click.echo(result.table)
     click.echo(f"\nCheckpoint: {result.checkpoint}\nCatalog entry (paste into zoo_l2hcount/catalog.toml):\n")
     click.echo(result.entry)

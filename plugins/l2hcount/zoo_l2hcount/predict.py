@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from zoo_l2hcount.processor import CrowdItem
 from zoo_l2hcount.tiling import tile_grid, tiled_density
 
 #: The picture shows images at most this many pixels on their long side (big inputs are subsampled).
 DISPLAY_SIDE = 1200
+#: ... and density maps at most this many cells on their long side (big maps are sum-pooled).
+DISPLAY_CELLS = 240
 
 
 def predict_step(model: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
@@ -79,30 +80,49 @@ def _tile_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
 def render(item: CrowdItem, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
     """Draw ``<stem>_density.png``: input | density with a colour bar, counts in the title.
 
+    A large density map is sum-pooled for display (at most :data:`DISPLAY_CELLS` cells on its long
+    side), so every colour is a count of heads per displayed cell and the colour bar says how big
+    a cell is.
+
     Returns:
         The path of the picture.
     """
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
     from zoo.sdk import agg_pyplot, save_picture
 
     plt = agg_pyplot()
     step = max(1, -(-max(item.height, item.width) // DISPLAY_SIDE))
     image = item.image[:, ::step, ::step].permute(1, 2, 0).numpy()
+    pool = max(1, -(-max(item.density.shape) // DISPLAY_CELLS))
+    density = _sum_pool(item.density, pool)
     extent = (-0.5, item.width - 0.5, item.height - 0.5, -0.5)  # both panels in input pixels
     aspect = item.height / item.width
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, max(3.0, 5.2 * aspect) + 0.8), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, max(2.6, 5.0 * aspect) + 0.9), gridspec_kw={"wspace": 0.08})
     left.imshow(image, extent=extent, interpolation="antialiased")
     left.set_title("input" + ("" if item.points is None else f" with the {len(item.points)} annotated heads"))
     if item.points is not None and len(item.points):
         size = max(2.0, 12.0 * min(1.0, 400 / len(item.points)))
         left.scatter(item.points[:, 0], item.points[:, 1], s=size, c="#39ff14", marker="+", linewidths=0.7)
-    shown = right.imshow(item.density, cmap="magma", extent=extent, interpolation="bilinear", vmin=0)
+    shown = right.imshow(density, cmap="magma", extent=extent, interpolation="bilinear", vmin=0)
     right.set_title("predicted density")
-    fig.colorbar(shown, ax=right, fraction=0.046, pad=0.02, label="heads per 4×4-pixel cell")
+    cell = 4 * pool
+    bar = fig.colorbar(shown, cax=make_axes_locatable(right).append_axes("right", size="3%", pad=0.06))
+    make_axes_locatable(left).append_axes("right", size="3%", pad=0.06).set_axis_off()  # equal panel sizes
+    bar.set_label(f"heads per {cell}×{cell}-pixel cell")
     for axis in (left, right):
         axis.set_xticks([])
         axis.set_yticks([])
     fig.suptitle(_title(outputs), fontsize=14)
     return [save_picture(fig, Path(out_dir) / f"{stem}_density.png", dpi=110)]
+
+
+def _sum_pool(density: np.ndarray, factor: int) -> np.ndarray:
+    if factor == 1:
+        return density
+    h, w = density.shape
+    padded = np.pad(density, ((0, -h % factor), (0, -w % factor)))
+    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).sum(axis=(1, 3))
 
 
 def _title(outputs: dict[str, Any]) -> str:
