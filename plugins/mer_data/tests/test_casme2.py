@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data.casme2 import CASME2_5, list_clips
+from zoo_mer_data.report import LabelQuirkWarning
 
 
 def write_casme2(root, rows, layout=("CASME2_RAW_selected", "img{k}.jpg"), skip_frames=()):
@@ -38,10 +39,12 @@ def test_cropped_layout_and_five_class_setting(tmp_path):
     assert [CASME2_5.index(c.emotion) for c in clips] == [1, None]
 
 
-def test_missing_frames_are_skipped_with_a_warning(tmp_path):
+def test_missing_frames_are_skipped_with_one_warning_or_raise_in_strict_mode(tmp_path):
     write_casme2(tmp_path, [(1, "A", 1, 2, 3, "12", "happiness"), (1, "B", 1, 2, 3, "12", "happiness")], skip_frames={("B", 2)})
-    with pytest.warns(UserWarning, match="1 labelled clips"):
+    with pytest.warns(LabelQuirkWarning, match=r"1 missing_frame \(skipped\) \(e.g. sub01_B: img2.jpg not in"):
         assert [c.clip for c in list_clips(tmp_path)] == ["A"]
+    with pytest.raises(InputError, match=r"sub01_B \(row 3: img2.jpg not in .*an onset or apex frame is missing"):
+        list_clips(tmp_path, strict=True)
 
 
 def test_missing_label_file_says_where_to_point(tmp_path):
@@ -55,6 +58,7 @@ def test_registered_dataset_items_follow_the_casme3_layout(tmp_path):
     write_casme2(tmp_path, [(1, "A", 1, 2, 3, "12", "happiness"), (2, "B", 1, 2, 3, "4", "fear"), (3, "C", 4, 6, 8, "1+2", "surprise")])
     data = zoo.build("dataset/casme2", root=str(tmp_path), subjects=["sub01", "sub02", "sub03"])
     assert len(data) == 2 and data.subjects == ["sub01", "sub03"]  # fear is not in the 5-class setting
+    assert [c.emotion for c in data.clips] == ["happiness", "fear", "surprise"]  # a known label, left out quietly
     item = data[1]
     assert (item["label"], item["emotion"], item["aus"], item["apex"]) == (1, "surprise", "1+2", 6)
     assert item["frames"]["rgb"]["apex"].endswith("sub03/C/img6.jpg") and data.collate([item]) == [item]

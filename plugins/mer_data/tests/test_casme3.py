@@ -1,14 +1,12 @@
-"""CAS(ME)^3 Part A labels (quirks reported, never fatal), layouts, the clip dataset and LOSO."""
+"""CAS(ME)^3 Part A labels (quirks adjusted or skipped, reported), layouts, the clip dataset."""
 
 import warnings
 
-import numpy as np
 import pytest
 
 import zoo
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data.casme3 import LABEL_FILE, LabelQuirkWarning, find_label_file, read_casme3_labels, write_casme3_labels
-from zoo_mer_data.loso import loso_folds, run_loso
 
 ROWS = [
     {"Subject": "spNO.1", "Filename": "a", "Onset": 10, "Apex": 14, "Offset": 20, "AU": "R12", "emotion": "happy"},
@@ -96,22 +94,3 @@ def test_clip_dataset_leaves_out_clips_without_frames(tmp_path, label_file):
     assert len(data.report.of_kind("missing_frame")) == 3
     with pytest.raises(InputError, match="No CAS\\(ME\\)\\^3 Part A frames"):
         zoo.build("dataset/casme3", root=str(tmp_path / "RGB" / "spNO.1" / "a" / "color"), label_file=str(label_file))
-
-
-def test_loso_pools_predictions_over_folds():
-    subjects = ["s2", "s1", "s10", "s1", "s2", "s10"]
-    targets = np.array([0, 1, 2, 0, 1, 2])
-    preds = np.array([0, 1, 1, 0, 0, 2])
-
-    def evaluate(fold):
-        assert fold.subject not in {subjects[i] for i in fold.train}
-        return preds[fold.test], targets[fold.test]
-
-    result = run_loso(subjects, evaluate, num_classes=3)
-    # pooled confusion: class0 tp2 fn0 fp1; class1 tp1 fn1 fp1; class2 tp1 fn1 fp0
-    assert result["uf1"] == pytest.approx(np.mean([4 / 5, 2 / 4, 2 / 3]))
-    assert result["uar"] == pytest.approx(np.mean([1, 0.5, 0.5]))
-    assert result["accuracy"] == pytest.approx(4 / 6) and (result["folds"], result["samples"]) == (3, 6)
-    assert [f.subject for f in loso_folds(subjects, only=["s10", "s1"])] == ["s1", "s10"]
-    with pytest.raises(InputError, match="Unknown test subjects"):
-        loso_folds(subjects, only=["s3"])

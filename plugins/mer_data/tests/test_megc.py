@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data.casme2 import ClipRecord
 from zoo_mer_data.megc import MEGC_3, list_clips, to_megc
 

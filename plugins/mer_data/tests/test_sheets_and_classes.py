@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from zoo.errors import ConfigError, InputError
+from zoo.sdk import ConfigError, InputError
 from zoo_mer_data.classes import CASME3_3, CASME3_4, CASME3_7, casme3_mapping, make_mapping
 from zoo_mer_data.sheets import read_table
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data.smic import list_clips
 
 

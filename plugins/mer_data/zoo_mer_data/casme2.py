@@ -1,25 +1,24 @@
 """CASME II in its real layout: frames under ``CASME2_RAW_selected`` (or ``Cropped``) + the coding xlsx.
 
 ``CASME2-coding-20140508.xlsx`` is read by header name (spacer columns have no header), the apex
-may be ``/`` (unknown: the middle frame stands in, and ``apex_estimated`` says so), and AU cells
-look like ``4+L10``. This module also holds the clip record that the SAMM, SMIC and MEGC2019 readers return.
+may be ``/`` (unknown: the midpoint stands in, and ``apex_estimated`` says so), and AU cells look
+like ``4+L10``. Rows that cannot be used (no subject or onset, a negative frame, offset before
+onset, an emotion the class map does not know, frames missing on disk) are skipped and reported
+(:class:`~zoo_mer_data.report.LabelReport`; ``strict`` raises at the first).
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import zoo
-from zoo_mer_data.clips import ClipList
-from zoo.errors import InputError
-from zoo_mer_data.classes import make_mapping, normalise_emotion
+from zoo.sdk import InputError
+from zoo_mer_data.classes import CASME2_5, normalise_emotion
+from zoo_mer_data.clips import ClipList, ClipRecord, check_emotion, check_frames, frame_number, usable_file
+from zoo_mer_data.report import LabelReport
 from zoo_mer_data.sheets import read_table
 
-#: The 5-class CASME II setting (fear and sadness rows are left out).
-CASME2_5 = make_mapping("casme2-5", {c: [c] for c in ("happiness", "surprise", "disgust", "repression", "others")})
+__all__ = ["CASME2_5", "Casme2Clips", "ClipRecord", "find_file", "list_clips", "read_clips"]
+
 _COLUMNS = {
     "subject": ("Subject",), "filename": ("Filename",), "onset": ("OnsetFrame", "Onset Frame"),
     "apex": ("ApexFrame", "Apex Frame"), "aus": ("Action Units", "AU"), "emotion": ("Estimated Emotion",),
@@ -27,70 +26,18 @@ _COLUMNS = {
 _FRAME_DIRS = (("CASME2_RAW_selected", "img{k}.jpg"), ("Cropped", "reg_img{k}.jpg"), ("CASME2_RAW", "img{k}.jpg"))
 
 
-@dataclass(frozen=True)
-class ClipRecord:
-    """One labelled micro-expression clip: who, which frames, which AUs, which emotion."""
-
-    dataset: str
-    subject: str
-    clip: str
-    onset_frame: int
-    apex_frame: int
-    offset_frame: int | None
-    onset_path: str
-    apex_path: str
-    emotion: str
-    aus: str | None  # None: the dataset has no AU labels
-    apex_estimated: bool = False
-
-
-def frame_number(value: Any) -> int | None:
-    """An integer frame number from a cell; ``/``, ``-1``, blanks and text give ``None``."""
-    try:
-        number = int(float(str(value).strip()))
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
-
-
 def find_file(root: Path, pattern: str) -> Path:
     """The first file under ``root`` matching ``pattern`` (searched recursively).
 
     Raises:
-        InputError: if there is none.
+        InputError: if ``root`` is not a folder or holds no such file.
     """
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder; point --root at the dataset's top folder.")
     hits = sorted(root.rglob(pattern))
     if not hits:
         raise InputError(f"No {pattern} under {root}; point --root at the dataset's top folder.")
     return hits[0]
-
-
-def list_clips(root: str | Path, dataset: str = "casme2") -> list[ClipRecord]:
-    """Every labelled CASME II clip whose onset and apex frames exist.
-
-    Raises:
-        InputError: if the label sheet or the frame folder is missing.
-    """
-    root = Path(root)
-    sheet = find_file(root, "CASME2-coding*.xlsx")
-    frame_root, pattern = _frame_layout(root)
-    clips, missing = [], 0
-    for row in read_table(sheet, _COLUMNS, optional={"offset": ("OffsetFrame", "Offset Frame")}):
-        subject = f"sub{int(float(row['subject'])):02d}"
-        onset, offset, apex = frame_number(row["onset"]), frame_number(row["offset"]), frame_number(row["apex"])
-        estimated = apex is None
-        if estimated:
-            apex = (onset + offset) // 2 if offset is not None else onset
-        folder = frame_root / subject / str(row["filename"]).strip()
-        onset_path, apex_path = folder / pattern.format(k=onset), folder / pattern.format(k=apex)
-        if not (onset_path.is_file() and apex_path.is_file()):
-            missing += 1
-            continue
-        clips.append(ClipRecord(dataset, subject, str(row["filename"]).strip(), onset, apex, offset,
-                                str(onset_path), str(apex_path), normalise_emotion(row["emotion"]),
-                                str(row["aus"] or "").strip(), estimated))
-    _report_missing(missing, len(clips), root)
-    return clips
 
 
 def _frame_layout(root: Path) -> tuple[Path, str]:
@@ -101,49 +48,63 @@ def _frame_layout(root: Path) -> tuple[Path, str]:
     raise InputError(f"No frame folder ({', '.join(f for f, _ in _FRAME_DIRS)}) under {root}.")
 
 
-def _report_missing(missing: int, found: int, root: Path) -> None:
-    if found == 0:
-        raise InputError(f"No labelled clip under {root} has its onset and apex frames on disk.")
-    if missing:
-        warnings.warn(f"{missing} labelled clips under {root} have no onset/apex frame on disk; skipped.", stacklevel=3)
+def _subject_number(cell: object) -> int | None:
+    """``1``, ``"01"`` or ``"sub01"`` → 1 (the sheet writes an integer; some copies the folder name)."""
+    text = str(cell or "").strip().lower().removeprefix("sub")
+    return frame_number(text)
 
 
-class ClipsConfig(zoo.ComponentConfig):
-    """Where a MER dataset is, and which subjects to keep."""
+def read_clips(root: str | Path, report: LabelReport, dataset: str = "casme2") -> list[ClipRecord]:
+    """Every usable CASME II clip under ``root`` of an emotion the class map knows.
 
-    root: str = "data/casme2"
-    subjects: list[str] | None = None
-
-
-class MERClips(ClipList):
-    """Labelled clips of a MER dataset as metadata dicts (the item layout of ``dataset/casme3``).
-
-    Items: ``sample_id``, ``subject``, ``label`` (index in :attr:`mapping`), ``emotion``, ``aus``,
-    ``onset``/``apex``/``offset`` frame numbers, ``apex_estimated`` and
-    ``frames = {"rgb": {"onset": path, "apex": path, "onset_frame": n, "apex_frame": n}}``. A method
-    plugin reads the frames its own way. Clips the class setting leaves out are skipped.
+    Raises:
+        InputError: if the label sheet or the frame folder is missing, the sheet is not a readable
+            workbook, or (strict) a row is unusable.
     """
+    root = Path(root)
+    sheet = find_file(root, "CASME2-coding*.xlsx")
+    frame_root, pattern = _frame_layout(root)
+    clips = []
+    for row in read_table(sheet, _COLUMNS, optional={"offset": ("OffsetFrame", "Offset Frame")}):
+        number, filename = _subject_number(row["subject"]), str(row["filename"] or "").strip()
+        sample_id = f"sub{number:02d}_{filename}" if number is not None else f"{row['subject']}_{filename}"
+        if number is None or number < 0 or not filename:
+            report.skip(row["_row"], sample_id, "missing_value", f"subject {row['subject']!r}, filename {row['filename']!r}")
+            continue
+        frames = check_frames(row["onset"], row["apex"], row["offset"], report, row["_row"], sample_id)
+        emotion = normalise_emotion(row["emotion"])
+        if frames is None or not check_emotion(CASME2_5, emotion, report, row["_row"], sample_id):
+            continue
+        subject = f"sub{number:02d}"
+        folder = frame_root / subject / filename
+        onset_path, apex_path = folder / pattern.format(k=frames.onset), folder / pattern.format(k=frames.apex)
+        missing = [p.name for p in (onset_path, apex_path) if not usable_file(p)]
+        if missing:
+            report.skip(row["_row"], sample_id, "missing_frame", f"{', '.join(missing)} not in {folder}")
+            continue
+        clips.append(ClipRecord(dataset, subject, filename, frames.onset, frames.apex, frames.offset, str(onset_path),
+                                str(apex_path), emotion, str(row["aus"] or "").strip(), frames.apex_estimated,
+                                row=row["_row"]))
+    return clips
 
-    Config = ClipsConfig
+
+def list_clips(root: str | Path, strict: bool = False) -> list[ClipRecord]:
+    """:func:`read_clips` with its own report, warned once; an empty result is an error.
+
+    Raises:
+        InputError: as :func:`read_clips`, or if no clip is usable.
+    """
+    report = LabelReport(source=f"CASME II at {root}", strict=strict)
+    clips = read_clips(root, report)
+    report.finish(kept=len(clips))
+    return clips
+
+
+class Casme2Clips(ClipList):
+    """``dataset/casme2``: CASME II clips, 5-class setting (fear and sadness are left out)."""
+
+    NAME = "dataset/casme2"
     mapping = CASME2_5
 
-    def __init__(self, config: ClipsConfig | None = None) -> None:
-        super().__init__(config)
-        self.items = [self._item(c) for c in self.read(self.config.root)
-                      if self.mapping.index(c.emotion) is not None
-                      and (self.config.subjects is None or c.subject in self.config.subjects)]
-
-    def read(self, root: str) -> list[ClipRecord]:
-        """The dataset's clip records (subclasses read their own layout)."""
-        return list_clips(root)
-
-    def _item(self, clip: ClipRecord) -> dict[str, Any]:
-        return {"sample_id": f"{clip.subject}_{clip.clip}", "subject": clip.subject, "label": self.mapping.index(clip.emotion),
-                "emotion": clip.emotion, "aus": clip.aus, "onset": clip.onset_frame, "apex": clip.apex_frame,
-                "offset": clip.offset_frame, "apex_estimated": clip.apex_estimated,
-                "frames": {"rgb": {"onset": clip.onset_path, "apex": clip.apex_path,
-                                   "onset_frame": clip.onset_frame, "apex_frame": clip.apex_frame}}}
-
-
-class Casme2Clips(MERClips):
-    """``dataset/casme2``: CASME II clips, 5-class setting."""
+    def read(self, root: Path, report: LabelReport) -> list[ClipRecord]:
+        return read_clips(root, report)

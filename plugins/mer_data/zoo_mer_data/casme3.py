@@ -2,31 +2,32 @@
 
 Quirks of the v2 label file that loaders must survive (``formats.md``): rows with Apex ≤ Onset,
 rows with Apex > Offset, one upper-case ``Filename``, ``Others`` beside ``others``, and damaged
-or missing frames on disk. Nothing here raises on such a row: each is recorded in a
-:class:`LabelReport` (structured, for code) and summarised in one :class:`LabelQuirkWarning`.
+or missing frames on disk. Such rows are kept (and adjusted) as the apex policy says and recorded
+in the :class:`~zoo_mer_data.report.LabelReport`; rows that cannot be used (a missing onset or
+offset, a negative frame, offset before onset, an emotion that is not a CAS(ME)^3 label) are
+skipped and reported (``strict`` raises at the first). One :class:`LabelQuirkWarning` summarises.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from zoo.errors import InputError
-from zoo_mer_data.classes import normalise_emotion
+from zoo.sdk import InputError
+from zoo_mer_data.classes import CASME3_7, normalise_emotion
+from zoo_mer_data.clips import check_emotion, frame_number
+from zoo_mer_data.report import LabelQuirkWarning, LabelReport, Quirk
 from zoo_mer_data.sheets import read_table
+
+__all__ = ["Casme3Label", "LabelQuirkWarning", "LabelReport", "Quirk", "find_label_file", "read_casme3_labels",
+           "write_casme3_labels"]
 
 LABEL_FILE = "cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx"
 LABEL_SHEET = "label"
 COLUMNS = {"subject": ["Subject"], "filename": ["Filename"], "onset": ["Onset", "Onset frame"],
            "apex": ["Apex", "Apex frame"], "offset": ["Offset", "Offset frame"], "emotion": ["emotion"]}
 OPTIONAL = {"au": ["AU", "Action Units"], "objective_class": ["Objective class"]}
-
-
-class LabelQuirkWarning(UserWarning):
-    """A label row has a known quirk; it was kept (and adjusted) or skipped, as the report says."""
 
 
 @dataclass(frozen=True)
@@ -50,42 +51,6 @@ class Casme3Label:
         return f"{self.subject}_{self.filename}_{self.onset}"
 
 
-@dataclass(frozen=True)
-class Quirk:
-    """One reported problem: the spreadsheet row, the sample, a kind and what was done."""
-
-    row: int
-    sample_id: str
-    kind: str
-    detail: str
-
-
-@dataclass
-class LabelReport:
-    """Everything unusual found while reading labels or frames."""
-
-    quirks: list[Quirk] = field(default_factory=list)
-
-    def add(self, row: int, sample_id: str, kind: str, detail: str) -> None:
-        self.quirks.append(Quirk(row, sample_id, kind, detail))
-
-    def counts(self) -> dict[str, int]:
-        """Number of quirks of each kind."""
-        return dict(Counter(q.kind for q in self.quirks))
-
-    def of_kind(self, kind: str) -> list[Quirk]:
-        return [q for q in self.quirks if q.kind == kind]
-
-    def summary(self) -> str:
-        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts().items())) or "no quirks"
-
-    def warn(self, source: str) -> None:
-        """Emit one :class:`LabelQuirkWarning` summarising the report (nothing if it is empty)."""
-        if self.quirks:
-            warnings.warn(f"{source}: {self.summary()} (see the dataset's .report for each row).",
-                          LabelQuirkWarning, stacklevel=3)
-
-
 ApexPolicy = Literal["keep", "midpoint", "drop"]
 
 
@@ -107,29 +72,23 @@ def find_label_file(root: str | Path) -> Path:
     return loose[0]
 
 
-def _as_int(value: object) -> int | None:
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def read_casme3_labels(path: str | Path, apex_policy: ApexPolicy = "midpoint",
-                       warn: bool = True) -> tuple[list[Casme3Label], LabelReport]:
-    """Read the Part A label sheet; quirky rows are reported, never fatal.
+def read_casme3_labels(path: str | Path, apex_policy: ApexPolicy = "midpoint", warn: bool = True,
+                       strict: bool = False, report: LabelReport | None = None) -> tuple[list[Casme3Label], LabelReport]:
+    """Read the Part A label sheet; quirky rows are adjusted or skipped and reported.
 
     Args:
         path: the label workbook (sheet ``label``; another sheet name is tried if absent).
         apex_policy: for Apex ≤ Onset or Apex > Offset: ``"midpoint"`` uses ``(onset + offset) // 2``
             (the usual apex stand-in), ``"keep"`` keeps the written apex, ``"drop"`` skips the row.
         warn: emit one summary warning if anything was reported.
+        strict: raise at the first row that cannot be used (instead of skipping it).
+        report: the report to write into (a dataset's); default: a new one (``strict`` applies).
 
     Returns:
         ``(labels, report)``.
 
     Raises:
-        InputError: if the file cannot be read or lacks the required columns.
+        InputError: if the file cannot be read or lacks the required columns, or (strict) a row is unusable.
     """
     try:
         rows = read_table(path, COLUMNS, OPTIONAL, sheet=LABEL_SHEET)
@@ -137,7 +96,8 @@ def read_casme3_labels(path: str | Path, apex_policy: ApexPolicy = "midpoint",
         if "has no sheet" not in str(exc):
             raise
         rows = read_table(path, COLUMNS, OPTIONAL)
-    report, labels = LabelReport(), []
+    report = report if report is not None else LabelReport(source=f"CAS(ME)^3 labels {path}", strict=strict)
+    labels = []
     for raw in rows:
         label = _parse_row(raw, apex_policy, report)
         if label is not None:
@@ -149,15 +109,24 @@ def read_casme3_labels(path: str | Path, apex_policy: ApexPolicy = "midpoint",
 
 def _parse_row(raw: dict, apex_policy: ApexPolicy, report: LabelReport) -> Casme3Label | None:
     subject, filename = str(raw["subject"] or "").strip(), str(raw["filename"] or "").strip()
-    onset, apex, offset = (_as_int(raw[k]) for k in ("onset", "apex", "offset"))
+    onset, apex, offset = (frame_number(raw[k]) for k in ("onset", "apex", "offset"))
     sample_id = f"{subject}_{filename}_{raw['onset']}"
     if not subject or not filename or onset is None or offset is None:
-        report.add(raw["_row"], sample_id, "missing_value", "subject, filename, onset or offset missing: skipped")
+        report.skip(raw["_row"], sample_id, "missing_value", "subject, filename, onset or offset missing")
+        return None
+    negative = [f"{k} {v}" for k, v in (("onset", onset), ("apex", apex), ("offset", offset)) if v is not None and v < 0]
+    if negative:
+        report.skip(raw["_row"], sample_id, "negative_frame", ", ".join(negative))
+        return None
+    if offset < onset:
+        report.skip(raw["_row"], sample_id, "offset_before_onset", f"onset {onset}, offset {offset}")
         return None
     if filename != filename.lower():
         report.add(raw["_row"], sample_id, "uppercase_filename", f"{filename!r} read as {filename.lower()!r}")
         filename = filename.lower()
     emotion = normalise_emotion(raw["emotion"])
+    if not check_emotion(CASME3_7, emotion, report, raw["_row"], sample_id):
+        return None
     if str(raw["emotion"] or "").strip() != emotion:
         report.add(raw["_row"], sample_id, "emotion_spelling", f"{raw['emotion']!r} read as {emotion!r}")
     usable = _usable_apex(onset, apex, offset, apex_policy, raw["_row"], sample_id, report)
@@ -178,7 +147,7 @@ def _usable_apex(onset: int, apex: int | None, offset: int, policy: ApexPolicy, 
     else:
         kind, what = "apex_after_offset", f"apex {apex} > offset {offset}"
     if policy == "drop":
-        report.add(row, sample_id, kind, f"{what}: skipped")
+        report.skip(row, sample_id, kind, f"{what}: dropped (apex_policy='drop')")
         return None
     if policy == "keep" and apex is not None:
         report.add(row, sample_id, kind, f"{what}: kept as written")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data.casme3 import Casme3Label
 
 Modality = Literal["rgb", "depth"]

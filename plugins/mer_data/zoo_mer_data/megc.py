@@ -3,7 +3,7 @@
 negative = CASME II {disgust, repression} ∪ SAMM {anger, contempt, disgust, fear, sadness} ∪ SMIC
 negative; positive = happiness / SMIC positive; surprise = surprise; everything else is left out
 (442 clips, 68 subjects on the full data). Subjects are prefixed by their dataset so that LOSO
-never merges two datasets' ``sub01``.
+never merges two datasets' ``sub01``; each clip keeps its part's name in ``dataset``.
 """
 
 from __future__ import annotations
@@ -11,52 +11,63 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_mer_data import casme2, samm, smic
-from zoo_mer_data.casme2 import ClipRecord, MERClips
-from zoo_mer_data.classes import make_mapping
+from zoo_mer_data.classes import MEGC_3, MEGC_CLASSES
+from zoo_mer_data.clips import ClipList, ClipRecord
+from zoo_mer_data.report import LabelReport
 
-MEGC_CLASSES = ("negative", "positive", "surprise")
-#: The composite's class setting, over the already-mapped emotions.
-MEGC_3 = make_mapping("megc2019-3", {c: [c] for c in MEGC_CLASSES})
-MEGC_MAPPING: dict[str, dict[str, str]] = {
-    "casme2": {"disgust": "negative", "repression": "negative", "happiness": "positive", "surprise": "surprise"},
-    "samm": {e: "negative" for e in ("anger", "contempt", "disgust", "fear", "sadness")} | {"happiness": "positive", "surprise": "surprise"},
-    "smic": {"negative": "negative", "positive": "positive", "surprise": "surprise"},
-}
+__all__ = ["MEGC_3", "MEGC_CLASSES", "MegcClips", "list_clips", "read_clips", "to_megc"]
+
 _PARTS = {"casme2": ("CASME2", "CASME II", "casme2"), "samm": ("SAMM",), "smic": ("SMIC", "SMIC-HS", "smic")}
+_READERS = {"casme2": casme2.read_clips, "samm": samm.read_clips, "smic": smic.read_clips}
 
 
 def to_megc(clip: ClipRecord) -> ClipRecord | None:
-    """The clip with its emotion mapped to the 3 MEGC classes, or ``None`` if left out."""
-    emotion = MEGC_MAPPING[clip.dataset].get(clip.emotion)
-    if emotion is None:
+    """The clip with its emotion mapped to the 3 MEGC classes, or ``None`` if the composite leaves it out."""
+    index = MEGC_3.index(clip.emotion, clip.dataset)
+    if index is None:
         return None
-    return replace(clip, emotion=emotion, subject=f"{clip.dataset}/{clip.subject}")
+    subject = f"{clip.dataset}/{clip.subject}"
+    return replace(clip, emotion=MEGC_CLASSES[index], subject=subject, sample_id=f"{subject}_{clip.clip}")
 
 
-def list_clips(root: str | Path) -> list[ClipRecord]:
+def read_clips(root: str | Path, report: LabelReport) -> list[ClipRecord]:
     """The composite's clips from ``root/{SMIC,CASME2,SAMM}`` (each part optional, at least one).
 
     Raises:
-        InputError: if none of the three parts is found under ``root``.
+        InputError: if none of the three parts is found under ``root``, or as the part readers.
     """
     root = Path(root)
-    readers = {"casme2": casme2.list_clips, "samm": samm.list_clips, "smic": smic.list_clips}
     clips: list[ClipRecord] = []
-    for name, reader in readers.items():
+    found = False
+    for name, reader in _READERS.items():
         folder = next((root / p for p in _PARTS[name] if (root / p).is_dir()), None)
         if folder is not None:
-            clips += [m for c in reader(folder, name) if (m := to_megc(c)) is not None]
-    if not clips:
+            found = True
+            clips += [m for c in reader(folder, report, name) if (m := to_megc(c)) is not None]
+    if not found:
         raise InputError(f"No MEGC2019 part under {root}; expected sub-folders {', '.join(p[0] for p in _PARTS.values())}.")
     return clips
 
 
-class MegcClips(MERClips):
+def list_clips(root: str | Path, strict: bool = False) -> list[ClipRecord]:
+    """:func:`read_clips` with its own report, warned once; an empty result is an error.
+
+    Raises:
+        InputError: as :func:`read_clips`, or if no clip is usable.
+    """
+    report = LabelReport(source=f"MEGC2019 composite at {root}", strict=strict)
+    clips = read_clips(root, report)
+    report.finish(kept=len(clips))
+    return clips
+
+
+class MegcClips(ClipList):
     """``dataset/megc2019``: the composite (SMIC-HS + CASME II + SAMM), 3 classes."""
 
+    NAME = "dataset/megc2019"
     mapping = MEGC_3
 
-    def read(self, root: str) -> list[ClipRecord]:
-        return list_clips(root)
+    def read(self, root: Path, report: LabelReport) -> list[ClipRecord]:
+        return read_clips(root, report)

@@ -1,7 +1,8 @@
 """SAMM in its real layout: ``SAMM/<subject>/<Filename>/<subject>_<frame>.jpg`` + the FACS codes xlsx.
 
 ``SAMM_Micro_FACS_Codes_v2.xlsx`` has preamble rows before its header; frame numbers in file names
-are zero-padded to varying widths, so frames are indexed by their parsed number.
+are zero-padded to varying widths, so frames are indexed by their parsed number. An apex of ``-1``
+means unknown (the midpoint stands in). Unusable rows are skipped and reported as for CASME II.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from zoo.errors import InputError
-from zoo_mer_data.casme2 import ClipRecord, MERClips, _report_missing, find_file, frame_number
-from zoo_mer_data.classes import make_mapping, normalise_emotion
+from zoo.sdk import InputError
+from zoo_mer_data.casme2 import find_file
+from zoo_mer_data.classes import SAMM_5, normalise_emotion
+from zoo_mer_data.clips import ClipList, ClipRecord, check_emotion, check_frames
+from zoo_mer_data.report import LabelReport
 from zoo_mer_data.sheets import read_table
 
-#: The 5-class SAMM setting used with CASME II's (others = every other emotion).
-SAMM_5 = make_mapping("samm-5", {"anger": ["anger"], "contempt": ["contempt"], "happiness": ["happiness"],
-                                 "surprise": ["surprise"], "other": ["other", "others"]})
+__all__ = ["SAMM_5", "SammClips", "list_clips", "read_clips"]
+
 _COLUMNS = {
     "subject": ("Subject",), "filename": ("Filename",), "onset": ("Onset Frame",), "apex": ("Apex Frame",),
     "aus": ("Action Units",), "emotion": ("Estimated Emotion",),
@@ -28,7 +30,7 @@ def _frames(folder: Path) -> dict[int, Path]:
     frames = {}
     for path in folder.iterdir() if folder.is_dir() else ():
         match = _FRAME.search(path.name)
-        if match:
+        if match and path.stat().st_size > 0:
             frames[int(match[1])] = path
     return frames
 
@@ -44,38 +46,57 @@ def _subject_folder(frame_root: Path, subject: object) -> Path:
     return frame_root / candidates[-1]
 
 
-def list_clips(root: str | Path, dataset: str = "samm") -> list[ClipRecord]:
-    """Every labelled SAMM clip whose onset and apex frames exist (apex -1 → middle frame).
+def read_clips(root: str | Path, report: LabelReport, dataset: str = "samm") -> list[ClipRecord]:
+    """Every usable SAMM clip under ``root`` of an emotion the class map knows.
 
     Raises:
-        InputError: if the label sheet or the ``SAMM`` frame folder is missing.
+        InputError: if the label sheet or the ``SAMM`` frame folder is missing, or (strict) a row is unusable.
     """
     root = Path(root)
     sheet = find_file(root, "SAMM_Micro_FACS_Codes*.xlsx")
     frame_root = next((p for p in [root / "SAMM", *root.glob("*/SAMM")] if p.is_dir()), None)
     if frame_root is None:
         raise InputError(f"No SAMM frame folder under {root} (expected SAMM/<subject>/<Filename>/).")
-    clips, missing = [], 0
+    clips = []
     for row in read_table(sheet, _COLUMNS, optional={"offset": ("Offset Frame",)}):
-        folder = _subject_folder(frame_root, row["subject"]) / str(row["filename"]).strip()
-        frames = _frames(folder)
-        onset, offset, apex = frame_number(row["onset"]), frame_number(row["offset"]), frame_number(row["apex"])
-        estimated = apex is None
-        if estimated and onset is not None and offset is not None:
-            apex = (onset + offset) // 2
-        if onset not in frames or apex not in frames:
-            missing += 1
+        subject_cell, filename = str(row["subject"] or "").strip(), str(row["filename"] or "").strip()
+        sample_id = f"{subject_cell}_{filename}"
+        if not subject_cell or not filename:
+            report.skip(row["_row"], sample_id, "missing_value", f"subject {row['subject']!r}, filename {row['filename']!r}")
             continue
-        clips.append(ClipRecord(dataset, folder.parent.name, folder.name, onset, apex, offset, str(frames[onset]),
-                                str(frames[apex]), normalise_emotion(row["emotion"]), str(row["aus"] or "").strip(), estimated))
-    _report_missing(missing, len(clips), root)
+        frames = check_frames(row["onset"], row["apex"], row["offset"], report, row["_row"], sample_id, unknown_apex=(-1,))
+        emotion = normalise_emotion(row["emotion"])
+        if frames is None or not check_emotion(SAMM_5, emotion, report, row["_row"], sample_id):
+            continue
+        folder = _subject_folder(frame_root, row["subject"]) / filename
+        on_disk = _frames(folder)
+        missing = [f"frame {k}" for k in (frames.onset, frames.apex) if k not in on_disk]
+        if missing:
+            report.skip(row["_row"], sample_id, "missing_frame", f"{', '.join(missing)} not in {folder}")
+            continue
+        clips.append(ClipRecord(dataset, folder.parent.name, folder.name, frames.onset, frames.apex, frames.offset,
+                                str(on_disk[frames.onset]), str(on_disk[frames.apex]), emotion,
+                                str(row["aus"] or "").strip(), frames.apex_estimated, row=row["_row"]))
     return clips
 
 
-class SammClips(MERClips):
+def list_clips(root: str | Path, strict: bool = False) -> list[ClipRecord]:
+    """:func:`read_clips` with its own report, warned once; an empty result is an error.
+
+    Raises:
+        InputError: as :func:`read_clips`, or if no clip is usable.
+    """
+    report = LabelReport(source=f"SAMM at {root}", strict=strict)
+    clips = read_clips(root, report)
+    report.finish(kept=len(clips))
+    return clips
+
+
+class SammClips(ClipList):
     """``dataset/samm``: SAMM clips, 5-class setting (anger, contempt, happiness, surprise, other)."""
 
+    NAME = "dataset/samm"
     mapping = SAMM_5
 
-    def read(self, root: str) -> list[ClipRecord]:
-        return list_clips(root)
+    def read(self, root: Path, report: LabelReport) -> list[ClipRecord]:
+        return read_clips(root, report)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 #: Rows searched for the header (SAMM has a preamble of a dozen rows).
 HEADER_SCAN_ROWS = 40
