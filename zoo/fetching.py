@@ -15,7 +15,7 @@ from typing import Any
 
 from zoo.catalog import CatalogEntry, get_catalog
 from zoo.errors import ConfigError, RecipeNotPublishedError, UnknownComponentError, WeightsNotFoundError
-from zoo.sources import HubSource, LocalSource, Source, check_revision, is_source, parse_source
+from zoo.sources import HubSource, LocalSource, Source, check_revision, is_source, local_path, parse_source
 from zoo.weights import CONFIG_NAME, WEIGHTS_NAME, verify_file
 
 #: What ``ResolvedWeights.checks`` says for each kind of check.
@@ -73,7 +73,7 @@ def resolve_target(name: str, revision: str | None = None) -> Target:
     if is_source(name):
         return Target(name, _with_revision(parse_source(name), revision, name))
     if name.startswith(FOLDER_PREFIXES):
-        return Target(name, _with_revision(LocalSource(Path(name).expanduser()), revision, name))
+        return Target(name, _with_revision(LocalSource(local_path(name)), revision, name))
     try:
         entry = get_catalog().get(name)
     except UnknownComponentError:

@@ -101,3 +101,32 @@ def _replace(work: Path, path: Path) -> None:
         old.rename(path)  # put the previous content back: the caller still has it
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_output(out: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder whose files move into ``out`` when the block succeeds.
+
+    For outputs added to a folder that may already hold other files (``zoo predict --out``): a
+    run that fails halfway (a picture that cannot be drawn, outputs that are NaN) adds nothing to
+    ``out``; on success every file is moved in (``out`` is created; a file of the same name is
+    replaced), keeping its path relative to the staging folder.
+
+    Raises:
+        InputError: before the block runs, if ``out`` is a file or a link.
+    """
+    path = Path(out)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise InputError(f"{path} is an existing file or link, not a folder; choose another output folder.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # see _WORK_NAME
+    work.mkdir()
+    try:
+        yield work
+        path.mkdir(exist_ok=True)
+        for file in sorted(f for f in work.rglob("*") if f.is_file() or f.is_symlink()):
+            target = path / file.relative_to(work)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(file, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

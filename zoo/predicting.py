@@ -84,10 +84,30 @@ def predict(
     out = _output_dir(out_dir)
     with _progress_bar(progress, len(items), batch_size) as bar:
         loaded = load_all(processor, items, bar)
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)  # only now: every input was valid
-        outputs, files = _run_batches(model, processor, items, loaded, batch_size, out, bar)
+        with _staging(out) as stage:  # only now: every input was valid; a later failure adds nothing
+            outputs, files = _run_batches(model, processor, items, loaded, batch_size, stage, bar)
+    if out is not None:
+        files = [[_moved(f, stage, out) for f in fs] for fs in files]
     return [Prediction(processor.describe(x), model.task, outputs[i], files[i]) for i, x in enumerate(items)]
+
+
+@contextmanager
+def _staging(out: Path | None) -> Iterator[Path | None]:
+    if out is None:
+        yield None
+        return
+    from zoo.fsutil import staged_output
+
+    with staged_output(out) as stage:
+        yield stage
+
+
+def _moved(path: Path, stage: Path | None, out: Path) -> Path:
+    """Where a picture drawn into the staging folder lives now (a file drawn elsewhere stays)."""
+    try:
+        return out / path.relative_to(stage) if stage is not None else path
+    except ValueError:
+        return path
 
 
 def _run_batches(
@@ -107,7 +127,7 @@ def _run_batches(
         batch = move_to(processor.collate(chunk), device, dtype)
         with torch.inference_mode():
             results = model.predict_step(batch)
-        _check_outputs(model, results, len(indices))
+        _check_outputs(model, results, len(indices), [processor.describe(items[i]) for i in indices])
         for i, item, result in zip(indices, chunk, results):
             outputs[i] = result
             if out is not None:
@@ -279,15 +299,29 @@ def _output_dir(out_dir: str | Path | None) -> Path | None:
     return out
 
 
-def _check_outputs(model: Any, results: Any, expected: int) -> None:
+def _check_outputs(model: Any, results: Any, expected: int, inputs: list[str]) -> None:
     name = getattr(model, "zoo_name", None) or type(model).__name__
     if not isinstance(results, list) or len(results) != expected or not all(isinstance(r, dict) for r in results):
         got = f"{len(results)} items" if isinstance(results, list) else type(results).__name__
         raise PredictUnsupportedError(f"{name}.predict_step must return a list of {expected} dicts (one per item), got {got}.")
     try:
-        json.dumps(results, allow_nan=False)
+        json.dumps(results)
     except (TypeError, ValueError) as exc:
         raise PredictUnsupportedError(f"{name}.predict_step returned outputs that are not plain JSON ({exc}).") from None
+    bad = [x for x, r in zip(inputs, results) if not _finite(r)]
+    if bad:
+        raise InputError(
+            f"{name} predicted NaN or infinite values for {', '.join(bad)}: check those inputs for NaN/inf "
+            "values or extreme ranges (or the checkpoint: its weights may have diverged). Nothing was written."
+        )
+
+
+def _finite(outputs: dict[str, Any]) -> bool:
+    try:
+        json.dumps(outputs, allow_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 class _Bar:

@@ -77,7 +77,7 @@ def publish(
         new commit (whatever the branch).
 
     Raises:
-        InputError: if ``repo_id`` is not ``org/name``.
+        InputError: if ``repo_id`` is not ``org/name``, or a link in the folder points outside it.
         ConfigError: if the folder is not a saved zoo model.
         UnsafeCheckpointError: if the folder holds a pickle checkpoint.
         HubUnavailableError: if offline mode is on, the Hub cannot be reached (checked with one
@@ -91,6 +91,7 @@ def publish(
         raise InputError(f"{repo_id!r} is not a Hub repository id; expected 'org/name' (letters, digits, '-', '_', '.').")
     if not (path / CONFIG_NAME).is_file() or not (path / WEIGHTS_NAME).is_file():
         raise ConfigError(f"{path} is not a saved zoo model: it needs {CONFIG_NAME} and {WEIGHTS_NAME} (write it with zoo.save).")
+    _refuse_outside_links(path)
     for file in path.rglob("*"):
         refuse_pickle(file)
     saved = read_saved_config(path / CONFIG_NAME)  # validate before uploading anything
@@ -114,6 +115,23 @@ def publish(
         info = api.upload_folder(repo_id=repo_id, folder_path=str(path), commit_message=message,
                                  revision=revision)
     return catalog_entry_for(path, repo_id, info.oid, name)
+
+
+def _refuse_outside_links(folder: Path) -> None:
+    """A link inside the folder to a file outside it would upload that file (a user's key, /etc/...).
+
+    Raises:
+        InputError: naming the first such link (nothing is uploaded).
+    """
+    root = folder.resolve()
+    for entry in sorted(folder.rglob("*")):
+        if entry.is_symlink():
+            target = entry.resolve()
+            if target != root and root not in target.parents:
+                raise InputError(
+                    f"{entry} links to {target}, outside {folder}: publishing would upload that file. Copy the file "
+                    "into the folder (or remove the link) first. Nothing was uploaded."
+                )
 
 
 def _preflight(repo_id: str, token: str | None, endpoint: str | None) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,10 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
     Args:
         model: a component built by ``zoo.build``/``zoo.load`` (it carries ``zoo_name`` and
             ``config``).
-        out_dir: the folder to write (created; existing files of the same names are replaced).
+        out_dir: the folder to write (created; existing files of the same names are replaced). The
+            save is never half done: a new folder appears whole, and in an existing one the files
+            are moved into place only once all are written (a failed or killed save leaves the
+            previous files).
         card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields);
             its ``name`` should be the checkpoint's catalog name (the card's "Use" snippet loads
             that name; without one it loads ``./<folder name>``, the folder seen from its parent).
@@ -64,6 +70,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         ConfigError: if the model was not built by the zoo (no registry name or config), or the
             card has an unknown or mistyped field (the message names each, e.g. a metric row
             without ``measured_on``).
+        InputError: if ``out_dir`` is an existing file or a link (nothing is written).
     """
     name = getattr(model, "zoo_name", None)
     config = getattr(model, "config", None)
@@ -78,7 +85,6 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
     load_name = info.name or folder_load_name(out)
     # Rendered before anything is written: a card error leaves no half-saved folder.
     card_text = render_card(info, name, components, load_name, predicts=implements_predict(model))
-    out.mkdir(parents=True, exist_ok=True)
     saved = SavedConfig(
         schema_version=SCHEMA_VERSION,
         zoo_version=__version__,
@@ -87,11 +93,42 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         components=components,
         card=info,
     )
-    save_weights(model, out / WEIGHTS_NAME)
-    saved.weights_sha256 = sha256_file(out / WEIGHTS_NAME)
-    (out / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    (out / CARD_NAME).write_text(card_text, encoding="utf-8")
+    with _writing(out) as work:
+        save_weights(model, work / WEIGHTS_NAME)
+        saved.weights_sha256 = sha256_file(work / WEIGHTS_NAME)
+        (work / CARD_NAME).write_text(card_text, encoding="utf-8")
+        (work / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return out
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[Path]:
+    """A save that is never half done: every file is written into a hidden sibling folder first.
+
+    A new folder is that sibling, renamed; into an existing folder the files are moved at the end
+    (``config.json`` last, so a folder whose config is there has the weights it names), other
+    files in it are kept. A failure removes the sibling; a SIGKILL leaves only the hidden
+    ``.<name>.tmp-<pid>-<hex>`` sibling, never a half-written ``out``.
+    """
+    import shutil
+    import uuid
+
+    from zoo.fsutil import check_output_dir
+
+    fresh = not out.exists()
+    if not fresh:
+        check_output_dir(out, overwrite=True)  # a file or a link at `out` is refused, untouched
+    work = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # fsutil's _WORK_NAME
+    work.mkdir(parents=True)
+    try:
+        yield work
+        if fresh:
+            work.rename(out)
+        else:
+            for name in (WEIGHTS_NAME, CARD_NAME, CONFIG_NAME):
+                os.replace(work / name, out / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def folder_load_name(out: Path) -> str:

@@ -83,8 +83,25 @@ def parse_source(text: str, base_dir: Path | None = None) -> Source:
         check_revision(revision or "main", text)
         return HubSource(repo_id, revision or "main")
     if text.startswith("local-dir:"):
-        path = Path(text[len("local-dir:"):]).expanduser()
+        raw = text[len("local-dir:"):]
+        if not raw.strip():
+            raise SourceError(f"{text!r} names no folder; expected 'local-dir:<path>' (use 'local-dir:.' for this one).")
+        path = local_path(raw, text)
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         return LocalSource(path)
     raise SourceError(f"Unknown source {text!r}; expected 'hf-hub:org/repo@<40-hex commit>' or 'local-dir:<path>'.")
+
+
+def local_path(raw: str, where: str = "") -> Path:
+    """A folder path as given, ``~`` expanded.
+
+    Raises:
+        SourceError: if ``~user`` names no user (or there is no home folder), or the path holds a NUL.
+    """
+    if "\x00" in raw:
+        raise SourceError(f"Bad folder path {raw!r}{' in ' + repr(where) if where else ''}: it holds a NUL byte.")
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError as exc:  # "Could not determine home directory" for ~nouser
+        raise SourceError(f"Bad folder path {raw!r}{' in ' + repr(where) if where else ''}: {exc}") from None

@@ -79,6 +79,13 @@ def scratch(tmp_path: Path, monkeypatch, toy_model) -> Path:
     Path("empty.pth").write_bytes(b"")
     Path("garbage.pth").write_bytes(b"not a pickle at all")
     torch.save({"state_dict": toy_model.state_dict()}, "legacy.pth")
+    _saved("linked", toy_model)
+    Path("linked/extra.txt").symlink_to(Path("notes.txt").resolve())  # a link out of the folder
+    Path("run").mkdir()
+    Path("run/metrics.jsonl").write_text('{"kind": "step", "step": 1, "epoch": 0, "loss": 1}\nnot json\n{}\n')
+    import numpy as np
+
+    np.save("huge.npy", np.full((2, 8), 1e300))  # finite, but inf once the model casts it to float32
     Path("recipe.toml").write_text(
         'model = "model/toy-fusion"\n[dataset]\nname = "dataset/toy-blobs"\nconfig = { root = "no-such-data" }\n'
         "[train]\nepochs = 1\n"
@@ -142,6 +149,20 @@ ROWS = [
     (["plot", "."], 1, "metrics.jsonl does not exist"),
     (["ablate", "--spec", "nope:paper", "--out", "abl"], 1, "error: Unknown name 'nope:paper'"),
     (["new-plugin", "x", "notes.txt"], 1, "is an existing file, not a folder"),
+    (["new-plugin", "../x"], 1, "Plugin name '../x' must be lower-case letters and digits"),
+    (["new-plugin", "Foo Bar"], 1, "Plugin name 'Foo Bar' must be lower-case"),
+    (["new-plugin", "a" * 300], 1, "at most 40 characters"),
+    (["new-plugin", "class"], 1, "is a Python keyword"),
+    (["new-plugin", "toy-models"], 1, "is taken by plugin toy_models (zoo-toy-models)"),
+    (["new-plugin", "list"], 1, "is taken by the command `zoo list`"),
+    (["new-plugin", "fresh", "good"], 1, "already exists and is not empty"),
+    (["info", "local-dir:"], 1, "'local-dir:' names no folder"),
+    (["verify", "~no-such-user-zoo/x"], 1, "Bad folder path '~no-such-user-zoo/x'"),
+    (["publish", "./linked", "org/toy"], 1, "outside linked: publishing would upload that file"),
+    (["plot", "run"], 1, "line 2: not a metrics record"),
+    (["plot", "run", "--out", "notes.txt"], 1, "is an existing file, not a folder"),
+    (["predict", "./good", "huge.npy", "--out", "pictures"], 1, "predicted NaN or infinite values for huge.npy"),
+    (["predict", "./good", "no-such.npy"], 1, "no-such.npy: expected an existing .npy file"),
 ]
 
 

@@ -8,7 +8,9 @@ result installs (``pip install -e DIR``), registers a model and a dataset, and p
 
 from __future__ import annotations
 
+import keyword
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -18,6 +20,8 @@ from zoo.errors import InputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "plugin"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+#: Longer names make paths (zoo-<name>/zoo_<name>/...) past what file systems take.
+MAX_NAME = 40
 
 
 def plugin_names(name: str) -> dict[str, str]:
@@ -29,12 +33,16 @@ def plugin_names(name: str) -> dict[str, str]:
     Raises:
         InputError: unless ``name`` is lower-case words joined by dashes.
     """
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.match(name) or len(name) > MAX_NAME:
         raise InputError(
-            f"Plugin name {name!r} must be lower-case letters and digits, words joined by '-' "
-            "(e.g. 'texture-lbp'); it becomes the distribution zoo-<name> and the package zoo_<name>."
+            f"Plugin name {name!r} must be lower-case letters and digits, words joined by '-' (e.g. "
+            f"'texture-lbp'), at most {MAX_NAME} characters; it becomes the distribution zoo-<name> and the "
+            "package zoo_<name>."
         )
     snake = name.replace("-", "_")
+    if keyword.iskeyword(snake) or keyword.issoftkeyword(snake):
+        raise InputError(f"Plugin name {name!r} is a Python keyword; the plugin's CLI group would be named "
+                         f"{snake!r} in its code. Choose another name (e.g. '{name}-plugin').")
     return {
         "name": name,
         "dist": f"zoo-{name}",
@@ -64,6 +72,7 @@ def write_plugin(name: str, out: str | Path, overwrite: bool = False) -> Path:
     from zoo.fsutil import atomic_output_dir
 
     names = plugin_names(name)
+    check_name_is_free(name)
     with atomic_output_dir(out, overwrite=overwrite) as work:
         for template in sorted(TEMPLATE_DIR.rglob("*.tmpl")):
             relative = template.relative_to(TEMPLATE_DIR).with_suffix("")
@@ -73,10 +82,39 @@ def write_plugin(name: str, out: str | Path, overwrite: bool = False) -> Path:
     return Path(out)
 
 
+def check_name_is_free(name: str, verbs: Iterable[str] = ()) -> None:
+    """Refuse a name the installed zoo already uses: the new plugin would collide once installed.
+
+    Its components (``model/<name>``, ``dataset/<name>``), its catalog entry (``<name>-synth``), its
+    distribution and entry point, and its CLI group (``zoo <name>``, one of ``verbs``) must all be
+    free, or installing it would fail it and the plugin it collides with (the collision rule).
+
+    Raises:
+        InputError: naming what already uses the name.
+    """
+    from zoo.catalog import get_catalog
+    from zoo.plugins import get_host
+
+    host = get_host()
+    names = plugin_names(name)
+    taken = [f"model/{name}", f"dataset/{name}"]
+    users = [f"component {n} ({host.registry.entries[n].provider})" for n in taken if n in host.registry.entries]
+    if f"{name}-synth" in get_catalog().entries:
+        users.append(f"catalog entry {name}-synth")
+    users += [f"plugin {s.name} ({s.distribution})" for s in host.statuses.values()
+              if s.name == names["ep"] or s.distribution == names["dist"]]
+    if name in set(verbs):
+        users.append(f"the command `zoo {name}`")
+    if users:
+        raise InputError(f"Plugin name {name!r} is taken by {', '.join(users)}: the new plugin would collide with it "
+                         "once installed. Choose another name (nothing was written).")
+
+
 @click.command("new-plugin")
 @click.argument("name")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def new_plugin_command(name: str, directory: Path | None) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace DIRECTORY if it exists and is not empty.")
+def new_plugin_command(name: str, directory: Path | None, overwrite: bool) -> None:
     """Write a new plugin distribution zoo-NAME into DIRECTORY (default: ./zoo-NAME).
 
     It has the layout of every zoo plugin (pyproject with the entry point, plugin.py with
@@ -84,6 +122,8 @@ def new_plugin_command(name: str, directory: Path | None) -> None:
     verbs, conformance and data tests) and passes its tests once installed.
     """
     out = directory if directory is not None else Path(f"zoo-{name}")
-    write_plugin(name, out)
+    root = click.get_current_context().find_root().command
+    check_name_is_free(name, getattr(root, "commands", {}))
+    write_plugin(name, out, overwrite=overwrite)
     click.echo(f"wrote {plugin_names(name)['dist']} to {out}\n\nnext:\n  pip install -e {out}\n"
                f"  zoo plugins\n  pytest {out}")
