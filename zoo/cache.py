@@ -75,7 +75,10 @@ def write_ref(cache: Path, repo_id: str, revision: str, commit: str) -> None:
         return  # never write outside refs/ (revisions are validated before; this is the last guard)
     ref.parent.mkdir(parents=True, exist_ok=True)
     if not ref.is_file() or ref.read_text().strip() != commit:
-        ref.write_text(commit)
+        # Written aside and renamed: a download killed here leaves the old ref or the new, never half.
+        partial = ref.with_name(f".{ref.name}.tmp-{os.getpid()}")
+        partial.write_text(commit)
+        os.replace(partial, ref)
 
 
 @dataclass(frozen=True)

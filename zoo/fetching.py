@@ -133,14 +133,9 @@ def fetch(
     entry, source = target.entry, target.source
     wanted = tuple(dict.fromkeys((*filenames, *(entry.files if entry else ()))))
     cache = _cache_dir(source, cache_dir)
-    if with_example and entry is None and isinstance(source, HubSource):
-        from zoo.examples import hub_example_names
-
-        wanted += tuple(hub_example_names(source, cache_dir=cache, local_files_only=bool(local_files_only),
-                                          token=token) or ())
     files: dict[str, Path] = {}
     checks: dict[str, str] = {}
-    for filename in wanted:
+    for filename in _with_example(wanted, source, entry, cache, token, local_files_only) if with_example else wanted:
         pinned = entry.files.get(filename) if entry is not None else None
         files[filename], checks[filename] = _fetch_one(
             source, filename, cache, token, bool(local_files_only), verify=pinned is None, full_check=full_check
@@ -149,6 +144,16 @@ def fetch(
             verify_file(files[filename], pinned, cache=cache, use_memo=not full_check)
             checks[filename] = CHECK_PIN
     return ResolvedWeights(source, files, entry, cache, checks)
+
+
+def _with_example(wanted: tuple[str, ...], source: Source, entry: CatalogEntry | None, cache: Path | None,
+                  token: Any, local_files_only: bool | None) -> Any:
+    """``wanted``, then (for a direct Hub source) its example's files, listed once the others came."""
+    yield from wanted
+    if entry is None and isinstance(source, HubSource):
+        from zoo.examples import hub_example_names
+
+        yield from hub_example_names(source, cache_dir=cache, local_files_only=bool(local_files_only), token=token) or ()
 
 
 def _cache_dir(source: Source, cache_dir: str | Path | None) -> Path | None:

@@ -25,6 +25,7 @@ import is honoured.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,25 @@ def is_offline() -> bool:
 
 
 def hub_endpoint() -> str | None:
-    """The configured Hub endpoint (``HF_ENDPOINT``), read now rather than at import."""
-    return os.environ.get("HF_ENDPOINT") or None
+    """The configured Hub endpoint (``HF_ENDPOINT``), read now rather than at import.
+
+    Raises:
+        ConfigError: if it is not an ``http://`` or ``https://`` URL with a host.
+    """
+    endpoint = os.environ.get("HF_ENDPOINT", "").strip() or None
+    if endpoint is not None:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(endpoint)
+            _ = parts.port  # a port that is not a number raises here
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # that, or a bad IPv6 literal
+            ok = False
+        if not ok:
+            raise ConfigError(f"HF_ENDPOINT={endpoint!r} is not a Hub URL; expected http(s)://host[:port] "
+                              "(e.g. https://huggingface.co or a mirror), or unset it.")
+    return endpoint
 
 
 def endpoint_label(endpoint: str | None = None) -> str:
@@ -85,7 +103,7 @@ def _seconds(var: str, default: float) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
+    if not (value > 0 and math.isfinite(value)):
         raise ConfigError(f"{var}={text!r} is not a positive number of seconds (default {default:g}).")
     return value
 
@@ -136,7 +154,9 @@ def fetch_file(
             is not in the cache; the message names the repo, revision and cache folder.
         ChecksumMismatchError: if the cached bytes differ from the Hub's digest (the copy is
             removed from the cache; the next call fetches it again).
+        ConfigError: if ``HF_ENDPOINT`` or a timeout setting is malformed.
     """
+    hub_endpoint()  # a malformed HF_ENDPOINT is a ConfigError now (the Hub client fails at import on some)
     cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
     offline = local_files_only or is_offline()
     cached = cached_file(cache, source.repo_id, source.revision, filename)
@@ -192,7 +212,9 @@ def list_files(
         WeightsNotFoundError: if the repository or revision does not exist.
         HubUnavailableError: if the Hub cannot be reached (or offline mode is on) and nothing of
             that revision is cached.
+        ConfigError: if ``HF_ENDPOINT`` or a timeout setting is malformed.
     """
+    hub_endpoint()  # (as in fetch_file)
     cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
     cached = cached_filenames(cache, source.repo_id, source.revision)
     where = f"the file list of {source.repo_id}@{source.revision} (cache {cache})"
@@ -208,8 +230,9 @@ def list_files(
     from zoo.hub_errors import HubFailure, hub_failure
 
     api = HfApi(endpoint=hub_endpoint(), token=token, library_name="zoo", library_version=__version__)
+    timeout = http_timeout()  # a bad setting is its own ConfigError, not a Hub failure
     try:
-        info = api.model_info(source.repo_id, revision=source.revision, timeout=http_timeout())
+        info = api.model_info(source.repo_id, revision=source.revision, timeout=timeout)
     except Exception as exc:
         failure = exc if isinstance(exc, HubFailure) else hub_failure(exc, source, "(file list)", token)
         if cached is not None and failure.transient:

@@ -74,6 +74,9 @@ def hub_failure(exc: BaseException, source: HubSource, filename: str, token: Any
         return HubFailure(True, "offline mode is on (the Hub client's HF_HUB_OFFLINE)")
     if isinstance(exc, hub.FileMetadataError):
         return HubFailure(True, f"{endpoint} answered without the Hub's headers ({_short(exc)}); is HF_ENDPOINT a Hub?")
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return HubFailure(False, f"the Hub endpoint {endpoint} is not a usable URL ({_short(exc)}); fix or unset "
+                                 "HF_ENDPOINT")
     if isinstance(exc, httpx.TimeoutException):
         connect, read = timeouts()
         return HubFailure(True, f"the Hub at {endpoint} did not answer within {read:g} s (ZOO_HUB_TIMEOUT; "

@@ -148,8 +148,24 @@ def test_a_missing_revision_or_repo_says_so_not_unreachable(served) -> None:
         fetch_file(HubSource(served.repo, served.commit), "nope.json")
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-3"])
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "nan", "inf", "1e400"])
 def test_a_malformed_timeout_setting_is_a_config_error(value, monkeypatch) -> None:
     monkeypatch.setenv("ZOO_HUB_TIMEOUT", value)
     with pytest.raises(ConfigError, match=f"ZOO_HUB_TIMEOUT={value!r} is not a positive number"):
         fetch_file(HubSource("org/none", "main"), "config.json")
+
+
+@pytest.mark.parametrize("endpoint", ["not a url", "ftp://127.0.0.1:1", "http://host:abc", "http://", "127.0.0.1:8080"])
+def test_a_malformed_endpoint_is_a_config_error_not_an_unreachable_hub(endpoint, monkeypatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    for call in (lambda: fetch_file(HubSource("org/none", "main"), "config.json"),
+                 lambda: zoo.example_input("hf-hub:org/none@main")):
+        with pytest.raises(ConfigError, match=f"HF_ENDPOINT={endpoint!r} is not a Hub URL"):
+            call()
+
+
+def test_an_endpoint_the_http_client_cannot_use_says_so(monkeypatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", "http://256.1.1.1")  # parses as a URL, but no such address
+    with pytest.raises(HubUnavailableError, match="is not a usable URL .*Invalid IPv4 address") as info:
+        fetch_file(HubSource("org/none", "main"), "config.json")
+    assert "unreachable" not in str(info.value) and "accepted the connection" not in str(info.value)
