@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_deft_llm.facs import AULabel, load_table, parse_aus
 from zoo_deft_llm.unimer.templates import format_answer, parse_answer
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import zoo
-from zoo.errors import ConfigError, WeightsNotFoundError
+from zoo.sdk import ConfigError, PretrainedWeightsUnavailableError, WeightsNotFoundError
 
 from zoo_deft_llm.experts import MotionConfig, MotionSemanticsExpert
 from zoo_deft_llm.model import decorrelation_loss
@@ -110,6 +110,22 @@ def test_ablation_swaps_and_drops_experts():
     assert type(model.experts["texture"]).__name__ == "RawApexExpert"
     losses = model.training_step(model.example_inputs()[0])
     assert "au" not in losses and "decorrelation" not in losses
+
+
+def test_imagenet_experts_come_through_the_hub_or_fail_loudly(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(PretrainedWeightsUnavailableError) as info:  # a cold cache offline: never a silent random init
+        zoo.build("expert/structure", pretrained=True)
+    assert "timm/resnet18.tv_in1k" in str(info.value) and "zoo download timm/resnet18.tv_in1k" in str(info.value)
+    with pytest.raises(ConfigError, match="are for 'resnet18', not backbone 'test_resnet'"):
+        zoo.build("expert/dynamic-texture", backbone="test_resnet", pretrained=True)
+    for name in ("deft-llm-casme2", "deft-llm-megc2019", "deft-llm-casme2-to-samm"):
+        experts = zoo.info(name)["config"]["experts"]
+        assert experts["structure"]["config"]["pretrained"] is experts["texture"]["config"]["pretrained"] is True
+    synthetic = zoo.info("deft-llm-synth")["config"]["experts"]
+    assert "pretrained" not in synthetic["structure"]["config"]  # test_resnet has no ImageNet weights: random init
 
 
 def test_missing_real_llm_says_how_to_get_it(tmp_path, monkeypatch):

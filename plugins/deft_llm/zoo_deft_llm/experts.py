@@ -15,10 +15,11 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from pydantic import Field, model_validator
 from torch import nn
 
 import zoo
-from zoo.errors import ConfigError
+from zoo.sdk import ConfigError
 
 Views = dict[str, torch.Tensor]
 
@@ -32,12 +33,27 @@ def _example_views(size: int = 32, batch: int = 2) -> Views:
 
 
 class BackboneConfig(zoo.ComponentConfig):
-    """Shared config of the image experts: a timm backbone pooled to a grid of tokens."""
+    """Shared config of the image experts: a timm backbone pooled to a grid of tokens.
 
-    backbone: str = "resnet18"
-    pretrained: bool = False
-    tokens: int = 4
-    dim: int = 128
+    ``pretrained`` starts the backbone from the ImageNet weights ``weights`` (a timm repository on
+    the Hugging Face Hub, pinned in the zoo's backbone table) through ``zoo.sdk.create_timm_model``:
+    fetched and verified, or a loud ``PretrainedWeightsUnavailableError`` — never a silent random
+    initialisation. The paper does not say; the real-data recipes set it true (docs/methods/deft-llm.md).
+    """
+
+    backbone: str = Field("resnet18", description="timm architecture")
+    pretrained: bool = Field(False, description="ImageNet weights `weights` through the Hub (the real recipes set true); false: random init")
+    weights: str = Field("timm/resnet18.tv_in1k", description="timm Hub repository of the ImageNet weights (pinned in zoo/backbones.toml)")
+    tokens: int = Field(4, ge=1, description="pooled tokens (a square number)")
+    dim: int = Field(128, ge=1, description="token width")
+
+    @model_validator(mode="after")
+    def _weights_fit_the_backbone(self) -> "BackboneConfig":
+        architecture = self.weights.removeprefix("timm/").split(".")[0]
+        if self.pretrained and architecture != self.backbone:
+            raise ValueError(f"weights {self.weights!r} are for {architecture!r}, not backbone {self.backbone!r}; "
+                             "name the backbone's ImageNet repository in `weights`, or set pretrained=false")
+        return self
 
 
 class _BackboneExpert(zoo.Expert, ABC):
@@ -48,16 +64,16 @@ class _BackboneExpert(zoo.Expert, ABC):
 
     def __init__(self, config: BackboneConfig | None = None) -> None:
         super().__init__(config)
-        import timm
+        from zoo.sdk import PretrainedWeights, create_timm_model
 
         side = math.isqrt(self.config.tokens)
         if side * side != self.config.tokens:
             raise ConfigError(f"tokens must be a square number (a pooled grid), got {self.config.tokens}.")
         self.grid = side
         self.tokens = self.config.tokens
-        self.backbone = timm.create_model(
-            self.config.backbone, pretrained=self.config.pretrained, num_classes=0, in_chans=self.in_chans
-        )
+        weights = PretrainedWeights.known(self.config.weights) if self.config.pretrained else None
+        # timm adapts the ImageNet stem to in_chans (6 for the texture expert) as for pretrained=True.
+        self.backbone = create_timm_model(self.config.backbone, pretrained=weights, num_classes=0, in_chans=self.in_chans)
         self.proj = nn.Linear(self.backbone.num_features, self.config.dim)
         self.out_dim = self.config.dim
 

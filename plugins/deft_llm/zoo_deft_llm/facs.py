@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 
 TABLE_PATH = Path(__file__).with_name("facs_table.json")
 _AU_TOKEN = re.compile(r"^(?P<side>[LRBlrb])?(?P<au>\d{1,2})(?P<intensity>[A-Ea-e])?$")
 _DIRECTIONS = {"up", "down", "inward", "outward"}
+#: The AUs the motion-semantics expert predicts by default: the 17 most frequent in CASME II and SAMM.
+DEFAULT_AUS = [1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 24, 25, 26]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from zoo.errors import ConfigError
+from zoo.sdk import ConfigError
 
 FlowMethod = Literal["tvl1", "tvl1-full", "dis", "farneback"]
 FLOW_METHODS: tuple[str, ...] = ("tvl1", "tvl1-full", "dis", "farneback")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
+from pydantic import field_validator
 from torch import nn
 
 import zoo
@@ -35,7 +36,8 @@ class LLMSpec(zoo.ComponentConfig):
     tiny randomly initialised ``arch``. ``base_digest`` (the digest of the base weights) makes
     every build check that the base is exactly the one the adapter was trained on.
     ``tokenizer`` is ``"builtin"`` (trained here on the instruction text), ``"package:<dir>"`` (a
-    folder inside this plugin, e.g. a committed checkpoint), a path, or ``None`` = the LLM's own.
+    folder inside this plugin, e.g. a committed checkpoint), a path, or ``None`` = the LLM's own
+    (``"base"`` says the same where ``None`` cannot be written, e.g. in a TOML recipe).
     """
 
     pretrained: str | None = None
@@ -53,6 +55,11 @@ class LLMSpec(zoo.ComponentConfig):
     lora_dropout: float = 0.05
     lora_targets: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj"]
     max_new_tokens: int = 72
+
+    @field_validator("tokenizer", mode="before")
+    @classmethod
+    def _base_tokenizer(cls, value: Any) -> Any:
+        return None if value == "base" else value
 
 
 #: A base location: what ``from_pretrained`` reads and its keyword arguments.

@@ -4,25 +4,34 @@ Hybrid discriminative-generative objective (weights in ``loss_weights``): LM cro
 (C, E, R) answer tokens, emotion cross-entropy from a head on the LLM's hidden state at the last
 prompt position, AU BCE on the motion expert, and a decorrelation term between the experts' pooled
 projected features. Evaluation scores two readings: the head's emotion (``pred``, the reported
-one) and the emotion parsed from the generated answer (``pred_generated``).
+one) and the emotion parsed from the generated answer (``pred_generated``); the ``deft-llm``
+metric (:mod:`zoo_deft_llm.metrics`) reports UF1/UAR of both.
+
+Prediction (``zoo.predict``): :meth:`DeftLLM.processor` turns a clip (a folder of frames, or onset
+and apex frames) into views with the settings of this config (crop, flow, landmarks, input size);
+:meth:`DeftLLM.predict_step` answers with the head's emotion and the generated (C, E, R) text;
+:meth:`DeftLLM.render` draws the face regions, the flow field and the description side by side.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import Field
 from torch import nn
 
 import zoo
-from zoo.components import build_part
-from zoo.config import OptionalPart, PartRef
+from zoo.sdk import OptionalPart, PartRef, build_part, config_class
+from zoo_deft_llm import metrics
+from zoo_deft_llm.facs import DEFAULT_AUS
 from zoo_deft_llm.llm import LLMSpec, LLMWrapper
 from zoo_deft_llm.unimer.templates import TEMPLATES, parse_answer
 
 CASME2_CLASSES = ["happiness", "surprise", "disgust", "repression", "others"]
-DEFAULT_AUS = [1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 24, 25, 26]
+metrics.register()
 
 
 class ExpertSlots(zoo.ComponentConfig):
@@ -34,39 +43,40 @@ class ExpertSlots(zoo.ComponentConfig):
 
 
 class LossWeights(zoo.ComponentConfig):
-    """Weights of the hybrid objective's four terms."""
+    """Weights of the hybrid objective's four terms (0 switches a term off)."""
 
-    lm: float = 1.0
-    emotion: float = 1.0
-    au: float = 0.5
-    decorrelation: float = 0.1
+    lm: float = Field(1.0, ge=0, description="LM cross-entropy on the (C, E, R) answer tokens")
+    emotion: float = Field(1.0, ge=0, description="emotion cross-entropy of the classification head")
+    au: float = Field(0.5, ge=0, description="AU BCE of the motion-semantics expert")
+    decorrelation: float = Field(0.1, ge=0, description="decorrelation of the experts' pooled features")
 
 
 class DeftLLMConfig(zoo.ComponentConfig):
-    """DEFT-LLM: experts, LLM, label space and objective.
+    """DEFT-LLM: experts, LLM, label space, objective, and the processor's settings.
 
-    ``crop_size`` and ``flow_method`` say how ``predict_files`` prepares two frames (as the
-    Uni-MER builder did for training); ``image_size`` is the experts' input size.
+    ``crop_size``, ``flow_method`` and ``landmarks`` say how a clip's two frames are aligned and
+    how their flow is computed (as the Uni-MER builder did for training); ``image_size`` is the
+    experts' input size; ``instruction`` is the prompt used at prediction.
     """
 
     experts: ExpertSlots = ExpertSlots()
     llm: LLMSpec = LLMSpec()
-    classes: list[str] = CASME2_CLASSES
-    au_codes: list[int] = DEFAULT_AUS
+    classes: list[str] = Field(default_factory=lambda: list(CASME2_CLASSES), description="emotion classes, in label order")
+    au_codes: list[int] = Field(default_factory=lambda: list(DEFAULT_AUS), description="AUs the motion expert predicts")
     loss_weights: LossWeights = LossWeights()
-    image_size: int = 64
-    crop_size: int = 128
-    flow_method: str = "tvl1"
-    landmarks: str = "none"  # face alignment + regions: "none" (Haar, fixed boxes) | "dlib" (68 landmarks) | "auto"
-    instruction: str = TEMPLATES["cer"][0]
-    score_generation: bool = True
+    image_size: int = Field(64, ge=8, description="the experts' input size (pixels)")
+    crop_size: int = Field(128, ge=32, description="aligned face crop the flow is computed on (pixels)")
+    flow_method: str = Field("tvl1", description="optical flow: tvl1, tvl1-full, dis, farneback")
+    landmarks: Literal["none", "dlib", "auto"] = "none"  # face alignment + regions: "none" (Haar, fixed boxes) | "dlib" (68 landmarks) | "auto"
+    instruction: str = Field(TEMPLATES["cer"][0], description="the prompt's instruction at prediction")
+    score_generation: bool = Field(True, description="generate and score the (C, E, R) text at evaluation")
 
 
 def decorrelation_loss(pooled: list[torch.Tensor]) -> torch.Tensor:
     """Mean squared cross-correlation between every pair of experts' pooled features ``[B, D]``.
 
-    Each feature is standardised over the batch, so the term is 0 for uncorrelated experts and 1
-    for identical ones; it needs a batch of at least 2 (0 otherwise).
+    Each feature is standardised over the batch, so the term is 0 for uncorrelated experts and
+    ``1/D`` for identical ones with independent dimensions; it needs a batch of at least 2 (0 otherwise).
     """
     if len(pooled) < 2 or pooled[0].shape[0] < 2:
         return pooled[0].new_zeros(()) if pooled else torch.zeros(())
@@ -83,7 +93,8 @@ class DeftLLM(zoo.Model):
     """DEFT-LLM micro-expression recognition (see ``docs/methods/deft-llm.md``)."""
 
     Config = DeftLLMConfig
-    metric = "mer"
+    metric = metrics.NAME
+    task: ClassVar[str] = "micro-expression-recognition"
 
     def __init__(self, config: DeftLLMConfig | None = None) -> None:
         super().__init__(config)
@@ -99,14 +110,18 @@ class DeftLLM(zoo.Model):
             self.projectors[slot] = nn.Sequential(nn.Linear(expert.out_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
         self.emotion_head = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, len(self.config.classes)))
 
+    @property
+    def metric_options(self) -> dict[str, Any]:
+        """The metric's accumulator needs the number of classes (absent classes are detected)."""
+        return {"num_classes": len(self.config.classes)}
+
     def _build_expert(self, slot: str) -> nn.Module | None:
         ref = getattr(self.config.experts, slot)
         if ref is None:
             return None
-        from zoo.factory import resolve
-
-        config_fields = resolve(ref.name, kind="expert").load_config_class().model_fields
-        required = {"num_aus": len(self.config.au_codes)} if "num_aus" in config_fields else {}
+        # An expert that predicts AUs (the motion expert, or a third party's) gets the model's AU list.
+        fields = config_class(ref.name, kind="expert").model_fields
+        required = {"num_aus": len(self.config.au_codes)} if "num_aus" in fields else {}
         return build_part(ref, **required)
 
     def tokens_per_expert(self) -> dict[str, int]:
@@ -141,37 +156,37 @@ class DeftLLM(zoo.Model):
         return list(batch.get("instruction") or [self.config.instruction] * batch["onset"].shape[0])
 
     def training_step(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        """The four weighted loss terms and their sum (``loss``)."""
+        """The weighted loss terms and their sum (``loss``)."""
         projected, raw = self.encode(batch)
         ids, mask, labels, prompt_end = self._batch_ids(self._instructions(batch), list(batch["answer"]))
         device = batch["onset"].device
         output = self.llm(self.llm.embed(ids.to(device), projected), mask.to(device))
         logits = output.logits[:, :-1]
-        lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1).to(device), ignore_index=-100)
+        lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels[:, 1:].reshape(-1).to(device), ignore_index=-100)
         hidden = output.hidden_states[-1][torch.arange(len(prompt_end)), torch.tensor(prompt_end)]
-        emotion = F.cross_entropy(self.emotion_head(hidden), batch["label"].to(device))
+        emotion = F.cross_entropy(self.emotion_head(hidden).float(), batch["label"].to(device))
         weights = self.config.loss_weights
         terms = {"lm": weights.lm * lm, "emotion": weights.emotion * emotion}
         motion = self.experts["motion"] if "motion" in self.experts else None
         au_logits = motion.au_logits(raw["motion"]) if motion is not None and hasattr(motion, "au_logits") else None
         if au_logits is not None and "aus" in batch:
-            terms["au"] = weights.au * F.binary_cross_entropy_with_logits(au_logits, batch["aus"].to(au_logits))
+            terms["au"] = weights.au * F.binary_cross_entropy_with_logits(au_logits.float(), batch["aus"].to(device).float())
         if len(projected) >= 2:
-            pooled = [tokens.mean(1) for tokens in projected.values()]
+            pooled = [tokens.mean(1).float() for tokens in projected.values()]
             terms["decorrelation"] = weights.decorrelation * decorrelation_loss(pooled)
         terms["loss"] = torch.stack(list(terms.values())).sum()
         return terms
 
     @torch.no_grad()
-    def predict_batch(self, batch: dict[str, Any], generate: bool = True) -> dict[str, Any]:
-        """Head probabilities and (optionally) generated (C, E, R) answers for a batch."""
+    def infer(self, batch: dict[str, Any], generate: bool = True) -> dict[str, Any]:
+        """Head probabilities ``[B, classes]`` and, with ``generate``, the generated (C, E, R) answers."""
         projected, _ = self.encode(batch)
-        ids, mask, _, prompt_end = self._batch_ids(self._instructions(batch), None)
+        ids, mask, _, _ = self._batch_ids(self._instructions(batch), None)
         device = batch["onset"].device
         embeddings = self.llm.embed(ids.to(device), projected)
         output = self.llm(embeddings, mask.to(device))
         hidden = output.hidden_states[-1][:, -1]
-        result: dict[str, Any] = {"probs": self.emotion_head(hidden).softmax(-1)}
+        result: dict[str, Any] = {"probs": self.emotion_head(hidden).float().softmax(-1)}
         if generate:
             result["answers"] = self.llm.generate(embeddings, mask.to(device))
         return result
@@ -182,10 +197,10 @@ class DeftLLM(zoo.Model):
         return torch.tensor([index.get(parse_answer(text).emotion, -1) for text in answers], dtype=torch.long)
 
     def evaluation_step(self, batch: dict[str, Any]) -> dict[str, Any]:
-        """Both readings: ``pred`` (head) and ``pred_generated`` (parsed answer), with ``target``."""
+        """Both readings: ``pred`` (head) and ``pred_generated`` (parsed answer, with the ``answers``), and ``target``."""
         was_training = self.training
         self.eval()
-        result = self.predict_batch(batch, generate=self.config.score_generation)
+        result = self.infer(batch, generate=self.config.score_generation)
         self.train(was_training)
         out = {"pred": result["probs"].argmax(-1).cpu(), "target": batch["label"].cpu()}
         if "answers" in result:
@@ -193,15 +208,23 @@ class DeftLLM(zoo.Model):
             out["answers"] = result["answers"]
         return out
 
-    def predict_files(self, inputs: list[str], output_dir: str | None = None) -> dict[str, Any]:
-        """``zoo predict NAME ONSET APEX``: the (C, E, R) answer and the head's emotion.
+    def processor(self) -> Any:
+        """The clip processor with this config's settings (see :mod:`zoo_deft_llm.processor`)."""
+        from zoo_deft_llm.processor import ClipProcessor
 
-        Raises:
-            InputError: unless exactly two readable image files (onset, apex) are given.
-        """
-        from zoo_deft_llm.predict import predict_clip
+        return ClipProcessor.from_config(self.config)
 
-        return predict_clip(self, inputs, output_dir)
+    def predict_step(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """One batched pass (head + generation): per clip the emotion, its probabilities and the (C, E, R) text."""
+        from zoo_deft_llm.predict import outputs_of
+
+        return outputs_of(self, batch, self.infer(batch, generate=True))
+
+    def render(self, item: Any, outputs: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
+        """The picture: face regions on the onset, the flow field on the apex, the generated description."""
+        from zoo_deft_llm.predict import draw_prediction
+
+        return [draw_prediction(item, outputs, Path(out_dir) / f"{stem}.png", self.config.classes)]
 
     def example_inputs(self) -> tuple[Any, ...]:
         size = self.config.image_size

@@ -3,53 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import zoo
 
-_EXPERTS = {
-    "expert/structure": ("StructureExpert", "static facial structure from the onset frame (timm backbone, pooled tokens)"),
-    "expert/dynamic-texture": ("DynamicTextureExpert", "appearance change: magnified apex-onset difference + apex frame"),
-    "expert/motion-semantics": ("MotionSemanticsExpert", "optical flow in AU-tied facial regions, one token per region, AU logits"),
-    "expert/raw-apex": ("RawApexExpert", "ablation: the raw apex frame only (appearance and motion entangled)"),
-    "expert/flow-texture": ("FlowTextureExpert", "ablation: texture expert that sees only the optical flow"),
-}
+COMPONENTS: tuple[tuple[str, str, str], ...] = (
+    ("expert/structure", "zoo_deft_llm.experts:StructureExpert",
+     "static facial structure from the onset frame (timm backbone, pooled tokens)"),
+    ("expert/dynamic-texture", "zoo_deft_llm.experts:DynamicTextureExpert",
+     "appearance change: magnified apex-onset difference + apex frame"),
+    ("expert/motion-semantics", "zoo_deft_llm.experts:MotionSemanticsExpert",
+     "optical flow in AU-tied facial regions, one token per region, AU logits"),
+    ("expert/raw-apex", "zoo_deft_llm.experts:RawApexExpert", "ablation: the raw apex frame only (appearance and motion entangled)"),
+    ("expert/flow-texture", "zoo_deft_llm.experts:FlowTextureExpert", "ablation: texture expert that sees only the optical flow"),
+    ("model/deft-llm", "zoo_deft_llm.model:DeftLLM",
+     "DEFT-LLM: structure/texture/motion experts feeding an LLM, hybrid objective (MER)"),
+    ("dataset/unimer", "zoo_deft_llm.datasets:UniMERDataset",
+     "Uni-MER JSONL -> DEFT-LLM items (aligned crops, flow, AUs, (C, E, R) answer)"),
+)
 
 
 @zoo.hookimpl
-def zoo_register_components(register):
-    for name, (cls, summary) in _EXPERTS.items():
-        register(name, f"zoo_deft_llm.experts:{cls}", summary=summary)
-    register(
-        "model/deft-llm", "zoo_deft_llm.model:DeftLLM",
-        summary="DEFT-LLM: structure/texture/motion experts feeding an LLM, hybrid objective (MER)",
-    )
-    register("dataset/unimer", "zoo_deft_llm.datasets:UniMERDataset",
-             summary="Uni-MER JSONL → DEFT-LLM items (aligned crops, flow, AUs, (C, E, R) answer)")
+def zoo_register_components(register: Any) -> None:
+    """Register the plugin's components by name."""
+    for name, target, summary in COMPONENTS:
+        register(name, target, summary=summary)
 
 
 @zoo.hookimpl
-def zoo_register_catalog(add):
-    import json
-
-    base = Path(__file__).parent
-    entry_file = base / "checkpoints" / "deft-llm-synth" / "catalog_entry.json"
-    if entry_file.is_file():
-        pinned = json.loads(entry_file.read_text(encoding="utf-8"))
-        from zoo_deft_llm.synth_catalog import SYNTH_ENTRY
-
-        add({**SYNTH_ENTRY, "files": pinned["files"], "metrics": pinned["metrics"]}, base_dir=base)
-    from zoo_deft_llm.recipes import RECIPES
-
-    for recipe in RECIPES:
-        add(recipe, base_dir=base)
+def zoo_register_catalog(add: Any) -> None:
+    """Contribute the plugin's catalog file (checkpoints, recipes, ablation specs)."""
+    add(Path(__file__).with_name("catalog.toml"))
 
 
 @zoo.hookimpl
-def zoo_register_commands(cli):
-    from zoo_deft_llm.cli import ablate, deft_llm
-    from zoo_deft_llm.unimer.cli import unimer
+def zoo_register_commands(cli: Any) -> None:
+    """Add the plugin's command groups: ``zoo deft-llm`` and ``zoo unimer`` (the Uni-MER builder)."""
+    from zoo_deft_llm.cli import deft_llm, unimer
 
-    cli.add_command(unimer)
     cli.add_command(deft_llm)
-    if "ablate" not in cli.commands:  # `zoo ablate NAME --swap ...`, unless the core grows its own verb
-        cli.add_command(ablate)
+    cli.add_command(unimer)

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from zoo.errors import InputError
+from zoo.sdk import InputError
 from zoo_deft_llm.face import Alignment, align_face
 from zoo_deft_llm.flow import compute_flow
 

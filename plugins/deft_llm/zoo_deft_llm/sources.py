@@ -1,54 +1,49 @@
-"""Dataset name → labelled clips, read by ``zoo_mer_data``'s loaders in the datasets' real layouts."""
+"""Labelled clips for the Uni-MER builder, read through the zoo's registered MER datasets.
+
+There is no dataset table here: ``--dataset NAME`` names a registered dataset (``dataset/NAME``:
+``casme2``, ``samm``, ``smic-hs``, ``megc2019``, ``casme3`` from zoo-mer-data, or any third-party
+MER dataset that lists its clips as ``.clips`` of :class:`zoo_mer_data.clips.ClipRecord`), so a
+new dataset needs no change in this plugin.
+"""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
+from typing import Any
 
-from zoo.errors import InputError
-from zoo_mer_data.casme2 import ClipRecord
+import zoo
+import zoo.sdk as sdk
 
-#: Uni-MER dataset names and the ``zoo_mer_data`` module whose ``list_clips(root)`` reads them.
-SOURCES = {
-    "casme2": "zoo_mer_data.casme2",
-    "deft-llm-synth": "zoo_mer_data.casme2",  # the synthetic set is written in the CASME II layout
-    "samm": "zoo_mer_data.samm",
-    "smic": "zoo_mer_data.smic",
-    "smic-hs": "zoo_mer_data.smic",
-    "megc2019": "zoo_mer_data.megc",
-}
+#: Short names people type for registered datasets (the registry names are the real ones).
+ALIASES = {"smic": "smic-hs", "cas(me)3": "casme3", "casme^3": "casme3"}
 
 
-def casme3_clips(root: str | Path) -> list[ClipRecord]:
-    """CAS(ME)^3 Part A clips (all 7 raw emotions) through ``dataset/casme3``'s reader, RGB frames.
-
-    Returned as the same :class:`ClipRecord` the other readers give, so the builder sees one type.
-    """
-    from zoo_mer_data.casme3_dataset import Casme3Clips, Casme3Config
-
-    data = Casme3Clips(Casme3Config(root=str(root), num_classes=7, modalities=["rgb"]))
-    records = []
-    for item in data.items:
-        rgb = item["frames"]["rgb"]
-        records.append(ClipRecord(
-            dataset="casme3", subject=item["subject"], clip=item["sample_id"],
-            onset_frame=rgb["onset_frame"], apex_frame=rgb["apex_frame"], offset_frame=item["offset"],
-            onset_path=rgb["onset"], apex_path=rgb["apex"], emotion=item["emotion"],
-            aus=data.labels[item["sample_id"]].au,
-        ))
-    return records
+def dataset_name(dataset: str) -> str:
+    """``"casme2"`` / ``"dataset/casme2"`` / ``"smic"`` → ``"dataset/casme2"`` / ... ``"dataset/smic-hs"``."""
+    short = dataset.lower().removeprefix("dataset/")
+    return f"dataset/{ALIASES.get(short, short)}"
 
 
-def list_clips(dataset: str, root: str | Path) -> list:
-    """The labelled clips of ``dataset`` under ``root`` (objects with the builder's ClipLike fields).
+def list_clips(dataset: str, root: str | Path, strict: bool = False) -> list[Any]:
+    """Every usable labelled clip of ``dataset`` under ``root`` (all of its emotions, all subjects).
+
+    For CAS(ME)^3 the RGB frames are read, with every emotion (its 7-class setting).
 
     Raises:
-        InputError: for an unknown dataset name, or a root that is not in the dataset's layout.
+        InputError: for a name that is not a registered dataset listing clips, or a root that is
+            not in the dataset's layout (or, strict, a bad record).
     """
-    name = dataset.lower()
-    if name in {"casme3", "cas(me)3", "casme^3"}:
-        return casme3_clips(root)
-    module_name = SOURCES.get(name)
-    if module_name is None:
-        raise InputError(f"Unknown dataset {dataset!r}; expected one of {', '.join([*SOURCES, 'casme3'])}.")
-    return importlib.import_module(module_name).list_clips(root)
+    name = dataset_name(dataset)
+    config: dict[str, Any] = {"root": str(root), "strict": strict}
+    if name == "dataset/casme3":
+        config.update(num_classes=7, modalities=["rgb"])
+    registered = zoo.list("dataset/*")
+    if name not in registered:
+        known = ", ".join(n.removeprefix("dataset/") for n in registered)
+        raise sdk.InputError(f"Unknown dataset {dataset!r}; registered datasets: {known}.")
+    data = zoo.build(name, **config)
+    clips = getattr(data, "clips", None)
+    if clips is None:
+        raise sdk.InputError(f"{name} does not list labelled clips (.clips); the Uni-MER builder needs a MER dataset "
+                             "such as casme2, samm, smic-hs, megc2019 or casme3.")
+    return list(clips)
