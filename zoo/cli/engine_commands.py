@@ -72,7 +72,7 @@ def train(
 @click.argument("overrides", nargs=-1)
 @click.option("--data", type=click.Path(), help="Dataset root folder.")
 @click.option("--dataset", "dataset_name", help="Registered dataset (default: the catalog entry's eval_dataset).")
-@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Items per batch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def eval_(
     name: str, overrides: tuple[str, ...], data: str | None, dataset_name: str | None, batch_size: int, as_json: bool
