@@ -66,3 +66,19 @@ def test_recipe_explain_resolves_the_release_profile():
     explained = json.loads(result.output)
     assert explained["model"]["view_pooling"] == "after-head"
     assert explained["model"]["classifier"]["config"]["sigma"] == 1.0
+
+
+def test_published_synthetic_checkpoint_numbers_come_from_its_metrics_file():
+    import zoo
+    from zoo_cmip_cil.synth import class_names
+
+    entry = catalog_entry("cmip-cil-synth")
+    assert entry.status == "published" and entry.metrics_file == "checkpoints/cmip-cil-synth/metrics.json"
+    assert "SYNTHETIC" in entry.data and {"example.off", "metrics.json", "model.safetensors"} <= set(entry.files)
+    reference = [m for m in entry.metrics if "'CMIP-CIL (full)'" in m.setting]
+    assert {m.name for m in reference} >= {"A_B", "A_mean", "forgetting", "simplecil.A_B", "icarl.A_B", "wa.A_B", "podnet.A_B"}
+    assert all(m.n == 3 and m.std is not None and "SYNTHETIC" in m.measured_on for m in entry.metrics)
+    assert any("'w/o masking'" in m.setting for m in entry.metrics)
+    model = zoo.load("cmip-cil-synth")
+    assert model.classifier.num_classes == 18 and sorted(model.config.class_names) == sorted(class_names())
+    assert model.config.num_points == 256 and model.image_encoder.config.pretrained is False
