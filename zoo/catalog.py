@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from zoo.catalog_files import CatalogAblation, CatalogFile, read_catalog_file
 from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError
 from zoo.registry import natural_key, validate_component_name
-from zoo.sources import HubSource, LocalSource, Source, parse_source
+from zoo.sources import HubSource, LocalSource, Source, check_filename, parse_source
 
 _SHA_LEN = 64
 
@@ -103,6 +103,7 @@ class CatalogEntry(BaseModel):
     def _sha256(cls, files: dict[str, str]) -> dict[str, str]:
         out = {}
         for filename, digest in files.items():
+            check_filename(filename, "files")
             hexdigest = digest.removeprefix("sha256:").lower()
             if len(hexdigest) != _SHA_LEN or any(c not in "0123456789abcdef" for c in hexdigest):
                 raise ValueError(f"files[{filename!r}] must be 'sha256:<64 hex>', got {digest!r}")

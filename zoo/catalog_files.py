@@ -69,10 +69,36 @@ def declared_names(path: Path) -> list[str]:
     for one says which plugin failed and why) rather than simply unknown.
     """
     try:
-        models = tomllib.loads(path.read_text(encoding="utf-8")).get("models", {})
-    except (OSError, tomllib.TOMLDecodeError):
+        models = _read_toml(path).get("models", {})
+    except CatalogError:
         return []
     return [str(name) for name in models] if isinstance(models, dict) else []
+
+
+#: A catalog file larger than this is refused unread (the in-tree ones are a few kB).
+MAX_CATALOG_BYTES = 16 * 1024 * 1024
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document of a catalog file.
+
+    Raises:
+        CatalogError: if it cannot be read, is too large, is not UTF-8, or is not TOML (including
+            nesting too deep for the parser).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_CATALOG_BYTES:
+            raise CatalogError(f"{path} is {size} bytes, too large for a catalog file (at most {MAX_CATALOG_BYTES}).")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"Cannot read catalog file {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path} is not a UTF-8 text file ({exc.reason} at byte {exc.start}); a catalog file is TOML.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CatalogError(f"{path} is not valid TOML: nested too deeply.") from None
 
 
 def read_catalog_file(
@@ -84,12 +110,7 @@ def read_catalog_file(
         CatalogError: if the file is unreadable, not TOML, has an unknown top-level key, or
             ``validate`` rejects an entry.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"Cannot read catalog file {path}: {exc.strerror or exc}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path} is not valid TOML: {exc}") from None
+    data = _read_toml(path)
     unknown = sorted(set(data) - set(TABLES))
     if unknown:
         raise CatalogError(

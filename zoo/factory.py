@@ -6,7 +6,7 @@ from typing import Any
 
 from zoo.catalog import CatalogEntry, get_catalog
 from zoo.config import ComponentConfig, PartRef, merge_overrides, validate_config
-from zoo.errors import UnknownComponentError
+from zoo.errors import CatalogError, UnknownComponentError
 from zoo.plugins import get_host
 from zoo.registry import RegistryEntry
 
@@ -19,13 +19,18 @@ def resolve(name: str, kind: str | None = None) -> RegistryEntry | CatalogEntry:
         AmbiguousNameError: if a bare name names several kinds.
     """
     host = get_host()
-    catalog = get_catalog()
-    if "/" not in name and kind is None and name in catalog.entries:
-        return catalog.entries[name]
+    if "/" not in name and kind is None:
+        catalog = get_catalog().entries
+        if name in catalog:
+            return catalog[name]
     try:
         return host.registry.resolve(name, kind)
     except UnknownComponentError:
-        pool = list(host.registry.entries) + list(catalog.entries)
+        pool = list(host.registry.entries)
+        try:
+            pool += list(get_catalog().entries)
+        except CatalogError:  # a broken registry.toml must not hide this error (nor stop zoo.build("model/x"))
+            pass
         raise host.unknown_name_error(name, pool, kind) from None
 
 

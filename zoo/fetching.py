@@ -15,7 +15,9 @@ from typing import Any
 
 from zoo.catalog import CatalogEntry, get_catalog
 from zoo.errors import ConfigError, RecipeNotPublishedError, UnknownComponentError, WeightsNotFoundError
-from zoo.sources import HubSource, LocalSource, Source, check_revision, is_source, local_path, parse_source
+from zoo.sources import (
+    HubSource, LocalSource, Source, check_filename, check_revision, is_source, local_path, parse_source,
+)
 from zoo.weights import CONFIG_NAME, WEIGHTS_NAME, verify_file
 
 #: What ``ResolvedWeights.checks`` says for each kind of check.
@@ -167,6 +169,7 @@ def _cache_dir(source: Source, cache_dir: str | Path | None) -> Path | None:
 def _fetch_one(source: Source, filename: str, cache: Path | None, token: Any, local_only: bool,
                verify: bool, full_check: bool) -> tuple[Path, str]:
     """One file and the check it passed (the Hub's digest, checked again in full for ``zoo verify``)."""
+    check_filename(filename, str(source))
     if isinstance(source, LocalSource):
         if not source.path.is_dir():
             raise WeightsNotFoundError(f"{source.path} is not a folder (source {source}); a zoo checkpoint folder "

@@ -33,7 +33,7 @@ from typing import Any
 from zoo._version import __version__
 from zoo.cache import cached_file, cached_filenames, digest_of_etag, hub_digest, write_ref
 from zoo.errors import ConfigError, HubUnavailableError
-from zoo.sources import HubSource
+from zoo.sources import HubSource, check_filename
 
 _TRUE = {"1", "true", "yes", "on"}
 DEFAULT_CONNECT_TIMEOUT = 5.0
@@ -157,6 +157,7 @@ def fetch_file(
         ConfigError: if ``HF_ENDPOINT`` or a timeout setting is malformed.
     """
     hub_endpoint()  # a malformed HF_ENDPOINT is a ConfigError now (the Hub client fails at import on some)
+    check_filename(filename, str(source))  # never a path out of the repository's cache folder
     cache = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
     offline = local_files_only or is_offline()
     cached = cached_file(cache, source.repo_id, source.revision, filename)

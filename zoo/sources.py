@@ -105,3 +105,24 @@ def local_path(raw: str, where: str = "") -> Path:
         return Path(raw).expanduser()
     except RuntimeError as exc:  # "Could not determine home directory" for ~nouser
         raise SourceError(f"Bad folder path {raw!r}{' in ' + repr(where) if where else ''}: {exc}") from None
+
+
+def check_filename(filename: str, where: str = "") -> str:
+    """Return ``filename`` if it is a file path inside a repository or folder.
+
+    A relative POSIX path without ``..``, empty or ``.`` parts, backslashes or NUL: a catalog
+    entry's ``files`` can never make a fetch read or write outside the repository's cache folder
+    (or the local folder).
+
+    Raises:
+        SourceError: naming the file and the rule.
+    """
+    parts = filename.split("/")
+    if (not filename or filename.startswith("/") or "\\" in filename or "\x00" in filename
+            or any(part in ("", ".", "..") for part in parts)):
+        raise SourceError(
+            f"Bad file name {filename!r}{' in ' + where if where else ''}: expected a relative path inside the "
+            "repository or folder (no '..', no leading '/', no backslash), e.g. 'model.safetensors' or "
+            "'example/onset.png'."
+        )
+    return filename

@@ -44,7 +44,9 @@ def _items(pattern: str, kind: str | None, published: bool) -> list[dict[str, An
     from zoo.listing import describe_checkpoint, describe_component, list_names
     from zoo.plugins import get_host
 
-    catalog, registry = get_catalog().entries, get_host().registry.entries
+    registry = get_host().registry.entries
+    # Components alone never read the catalog: a broken registry.toml fails only what needs it.
+    catalog = get_catalog().entries if published or kind in (None, "checkpoint") else {}
     if published:
         return [describe_checkpoint(catalog[n]) for n in list_names(pattern, "checkpoint") if catalog[n].status == "published"]
     return [describe_checkpoint(catalog[n]) if n in catalog else describe_component(registry[n]) for n in list_names(pattern, kind)]
