@@ -209,3 +209,13 @@ def test_make_synth_refuses_a_non_empty_folder(tmp_path):
     result = run_cli(["cmip-cil", "make-synth", str(tmp_path / "shapes"), "--no-pyvista"])
     assert result.exit_code == 1 and "already exists and is not empty" in result.output
     assert [p.name for p in (tmp_path / "shapes").iterdir()] == ["mine.txt"]
+
+
+def test_zoo_predict_refuses_bad_clouds_before_writing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("nan.npy", np.full((20, 3), np.nan))
+    Path("good.txt").write_text("0 0 0\n1 0 0\n0 1 0\n0 0 1\n")
+    before = _tree(tmp_path)
+    result = run_cli(["predict", "cmip-cil-synth", "good.txt", "nan.npy", "--out", "pics"])
+    assert result.exit_code == 1 and "nan.npy" in result.output and "NaN or infinite" in result.output
+    assert "Traceback" not in result.output and not Path("pics").exists() and _tree(tmp_path) == before
