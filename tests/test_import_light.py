@@ -39,6 +39,16 @@ def test_cli_list_is_light() -> None:
     assert _heavy_modules_after(code) == []
 
 
+def test_cli_help_is_light() -> None:
+    """`zoo --help` builds every verb (plugins' too) without importing torch or a model library."""
+    code = (
+        "import sys; from zoo.cli.main import main\n"
+        "for argv in (['--help'], ['predict', '--help'], ['train', '--help'], ['l2hcount', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit as e:\n        assert e.code in (0, None), argv\n"
+    )
+    assert _heavy_modules_after(code) == []
+
+
 def test_top_level_api_is_exactly_the_documented_names() -> None:
     import zoo
 
