@@ -19,8 +19,20 @@ def test_synthetic_checkpoint_loads_and_predicts_its_example():
     [prediction] = zoo.predict(model, zoo_depth_mer.example_path())
     assert prediction["class"] in ("negative", "positive", "surprise")
     entry = catalog_entry("depth-mer-synth")
-    assert {"example/onset.png", "example/apex.png"} <= set(entry.files)
+    assert {"example/onset.png", "example/apex.png", "metrics.json"} <= set(entry.files)
     assert all("SYNTHETIC" in m.measured_on for m in entry.metrics)
+
+
+def test_catalog_numbers_are_the_ablation_run_mean_std_over_three_seeds():
+    entry = catalog_entry("depth-mer-synth")
+    rows = {(m.setting.split(":")[0], m.name): m for m in entry.metrics}
+    variants = list(catalog_ablation("depth-mer:paper").spec["variants"])
+    for variant in variants:
+        for metric in ("uf1", "uar", "accuracy"):
+            row = rows[(variant, metric)]
+            assert row.n == 3 and row.std is not None and 0.0 <= row.value <= 1.0
+    own = [m for m in entry.metrics if m.setting.startswith("this checkpoint")]
+    assert {m.name for m in own} == {"uf1", "uar", "accuracy"}
 
 
 @pytest.mark.parametrize("name", RECIPES)

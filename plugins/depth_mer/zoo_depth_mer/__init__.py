@@ -7,7 +7,7 @@ the point operations and DGCNN are in ``zoo_point_ops``.
 
 from pathlib import Path
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
 
 #: The published synthetic checkpoint's folder inside the package.
 CHECKPOINTS = Path(__file__).with_name("checkpoints")

@@ -38,8 +38,8 @@ def render_prediction(item: Any, outputs: dict[str, Any], path: Path) -> Path:
         OSError: if the picture cannot be written.
     """
     plt = agg_pyplot()
-    fig = plt.figure(figsize=(15, 4.2))
-    grid = fig.add_gridspec(1, 4, width_ratios=[1, 1, 1.35, 0.9], wspace=0.35)
+    fig = plt.figure(figsize=(17, 4.6), layout="constrained")
+    grid = fig.add_gridspec(1, 4, width_ratios=[1, 1, 1.25, 0.8])
     onset, corner = _crop(item.onset, item.box)
     apex, _ = _crop(item.apex, item.box)
     valid = np.concatenate([onset[np.isfinite(onset)], apex[np.isfinite(apex)]])
@@ -50,12 +50,13 @@ def render_prediction(item: Any, outputs: dict[str, Any], path: Path) -> Path:
         shown = ax.imshow(depth, cmap="gray_r", vmin=low, vmax=high, extent=extent)
         ax.set_title(title)
         ax.set_xlabel("u (px)")
-        ax.set_ylabel("v (px)") if column == 0 else None
-        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.02, label="raw depth")
+        ax.set_ylabel("v (px)")
+        fig.colorbar(shown, ax=ax, shrink=0.85, label="depth (raw; blank: none)")
     _motion_panel(fig, fig.add_subplot(grid[0, 2]), item)
     _probability_panel(fig.add_subplot(grid[0, 3]), outputs)
     best = outputs["probabilities"][outputs["class"]]
-    fig.suptitle(f"{item.name}: predicted {outputs['class']} ({best:.0%})", fontsize=13, y=1.02)
+    name = Path(item.name).name if isinstance(item.name, str) and "/" in item.name else item.name
+    fig.suptitle(f"{name}: predicted {outputs['class']} ({best:.0%})", fontsize=14)
     return save_picture(fig, path)
 
 
@@ -63,8 +64,8 @@ def _motion_panel(fig: Any, ax: Any, item: Any) -> None:
     xyz, motion = item.motion.onset_xyz, item.motion.motion
     magnitude = np.linalg.norm(motion, axis=1)
     order = np.argsort(magnitude)  # the strongest motion drawn last, on top
-    top = float(np.percentile(magnitude, 99)) or 1.0
-    shown = ax.scatter(xyz[order, 0], xyz[order, 1], c=magnitude[order], s=9, cmap="inferno", vmin=0, vmax=top,
+    top = float(np.percentile(magnitude, 95)) or 1.0  # the rim's few flying pixels would wash the scale out
+    shown = ax.scatter(xyz[order, 0], xyz[order, 1], c=magnitude[order], s=14, cmap="inferno", vmin=0, vmax=top,
                        edgecolors="none")
     # x, y are the image's u, v on the pixel grid (metric with intrinsics): image orientation, y down
     pad = 0.03 * max(float(np.ptp(xyz[:, 0])), float(np.ptp(xyz[:, 1])), 1e-9)
@@ -72,9 +73,9 @@ def _motion_panel(fig: Any, ax: Any, item: Any) -> None:
     ax.set_ylim(xyz[:, 1].max() + pad, xyz[:, 1].min() - pad)
     ax.set_aspect("equal")
     ax.set_facecolor("#dddddd")
-    ax.set_title(f"motion of {len(xyz)} sampled points")
-    ax.set_xlabel("x")
-    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.02, label="|apex − onset| (cloud units, mm in depth)")
+    ax.set_title(f"onset → apex motion, {len(xyz)} points")
+    ax.set_xlabel("u (px)")
+    fig.colorbar(shown, ax=ax, shrink=0.85, label="|Δ| after alignment (mm of depth)")
 
 
 def _probability_panel(ax: Any, outputs: dict[str, Any]) -> None:
@@ -86,6 +87,6 @@ def _probability_panel(ax: Any, outputs: dict[str, Any]) -> None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
-    ax.set_title("class")
+    ax.set_title("class probabilities")
     for row, value in enumerate(values):
         ax.text(min(value + 0.02, 0.8), row, f"{value:.2f}", va="center", fontsize=9)

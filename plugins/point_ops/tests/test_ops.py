@@ -44,6 +44,18 @@ def test_fps_both_paths_match_reference_on_ties_and_duplicates(path, monkeypatch
     assert torch.equal(ops.farthest_point_sample(depth_like, 256, 3), ref.farthest_point_sample(depth_like, 256, torch.tensor([3, 3])))
 
 
+def test_fps_with_several_torch_threads_is_identical():
+    # With more than one torch thread the loop subtracts with numpy instead of torch.
+    xyz = _cloud(2, 600, torch.float32, seed=10)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        got = ops.farthest_point_sample(xyz, 200, 5)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(got, ref.farthest_point_sample(xyz, 200, torch.tensor([5, 5])))
+
+
 def test_fps_accepts_non_contiguous_and_gradient_tensors_and_returns_int64():
     xyz = _cloud(2, 300, torch.float32, seed=8).transpose(0, 1).contiguous().transpose(0, 1).requires_grad_()
     assert not xyz.is_contiguous()

@@ -84,15 +84,19 @@ def farthest_point_sample(xyz: torch.Tensor, npoint: int, start: int | torch.Ten
             or a start out of range.
     """
     _check_points("xyz", xyz)
-    if not bool(torch.isfinite(xyz).all()):
-        raise InputError("xyz holds NaN or infinite coordinates; farthest-point sampling needs finite points.")
     if npoint < 1:
         raise InputError(f"npoint must be >= 1, got {npoint}.")
     batch, n, _ = xyz.shape
     first = _start_indices(start, batch, n, xyz.device)
     take = min(npoint, n)
     points = xyz.detach()
-    if points.device.type == "cpu" and points.dtype in (torch.float32, torch.float64):
+    on_cpu = points.device.type == "cpu" and points.dtype in (torch.float32, torch.float64)
+    # numpy's check on the CPU path: a torch op would wake torch's worker threads, which then spin
+    # beside the sequential loop on a small machine.
+    finite = np.isfinite(points.numpy()).all() if on_cpu else bool(torch.isfinite(points).all())
+    if not finite:
+        raise InputError("xyz holds NaN or infinite coordinates; farthest-point sampling needs finite points.")
+    if on_cpu:
         centroids = torch.from_numpy(_fps_numpy(points.numpy(), take, first.numpy()))
     else:
         centroids = _fps_torch(points, take, first)
@@ -105,9 +109,9 @@ def _fps_numpy(xyz: np.ndarray, take: int, first: np.ndarray) -> np.ndarray:
     """FPS on CPU: the reference's recurrence as seven calls per iteration on preallocated planes.
 
     The loop is sequential (each centre depends on the previous ones), so its cost is the per-call
-    overhead plus one pass over the points per call. numpy's calls are the cheapest; only the
-    broadcast subtraction ``planes - centre`` goes through torch, whose broadcasting kernel is about
-    twice as fast as numpy's (on the same memory, no copy).
+    overhead plus one pass over the points per call. numpy's calls are the cheapest; with one torch
+    thread the broadcast subtraction ``planes - centre`` goes through torch, whose broadcasting
+    kernel is about twice as fast as numpy's (on the same memory, no copy).
     """
     batch, n, _ = xyz.shape
     planes = np.ascontiguousarray(np.moveaxis(xyz, 2, 0))  # [3, B, N]: one contiguous plane per axis
@@ -122,10 +126,16 @@ def _fps_numpy(xyz: np.ndarray, take: int, first: np.ndarray) -> np.ndarray:
     offsets = np.arange(batch) * n
     farthest = first.astype(np.int64)
     picks = []
+    # torch splits a large subtraction over its intra-op threads, which for these sizes costs more
+    # in synchronisation than it saves: with more than one torch thread, numpy subtracts instead.
+    torch_sub = torch.get_num_threads() == 1
     for _ in range(take):
         picks.append(farthest)
         np.take(flat, farthest + offsets, axis=1, out=centre)
-        torch.sub(planes_t, centre_t, out=squares_t)
+        if torch_sub:
+            torch.sub(planes_t, centre_t, out=squares_t)
+        else:
+            np.subtract(planes, centre[:, :, None], out=squares)
         np.multiply(squares, squares, out=squares)
         # ((x-cx)^2 + (y-cy)^2) + (z-cz)^2 in the input dtype: the reference's order of additions,
         # so ties and maxima are decided on identical values.
