@@ -128,3 +128,70 @@ def test_smic_layout_gets_flow_only_statements(tmp_path):
     assert result.kept and all(k["au"] is None for k in result.kept)
     assert any("mouth corner moves up" in s for s in result.statements)
     assert {c["template"] for c in record["conversations"]} == {"cer", "describe"}
+
+
+def _build_args(root, out, *extra):
+    return ["build", "--dataset", "casme2", "--root", str(root), "--out", str(out), *extra]
+
+
+def test_cli_refuses_an_existing_out_before_any_work_unless_overwrite(tmp_path, monkeypatch):
+    from zoo.sdk import InputError
+
+    import zoo_deft_llm.sources
+    import zoo_deft_llm.unimer.cli as cli
+    from zoo_deft_llm.fileio import check_output_file
+
+    calls = []
+    monkeypatch.setattr(zoo_deft_llm.sources, "list_clips", lambda *a: calls.append(a) or ["clip"])
+    monkeypatch.setattr(cli, "_records", lambda clips, options, workers: iter([({"id": "new"}, None, _Result())]))
+    out = tmp_path / "u.jsonl"
+    out.write_text('{"id": "old"}\n')
+    result = CliRunner().invoke(cli.unimer, _build_args(tmp_path, out))
+    assert isinstance(result.exception, InputError) and "--overwrite" in str(result.exception)
+    assert calls == [] and out.read_text() == '{"id": "old"}\n'
+    result = CliRunner().invoke(cli.unimer, _build_args(tmp_path, out, "--overwrite"))
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == '{"id": "new"}\n' and sorted(p.name for p in tmp_path.iterdir()) == ["u.jsonl"]
+    with pytest.raises(InputError, match="is a folder"):  # a folder is never an output file
+        check_output_file(tmp_path, overwrite=True)
+
+
+class _Result:
+    kept, rejected = [{"au": "AU12"}], []
+
+
+def test_cli_failing_halfway_leaves_no_partial_file_and_the_old_output_intact(tmp_path, monkeypatch):
+    import zoo_deft_llm.sources
+    import zoo_deft_llm.unimer.cli as cli
+
+    def records(clips, options, workers):
+        yield {"id": "first"}, None, _Result()
+        raise RuntimeError("flow failed on the second clip")
+
+    monkeypatch.setattr(zoo_deft_llm.sources, "list_clips", lambda *a: ["a", "b"])
+    monkeypatch.setattr(cli, "_records", records)
+    fresh = tmp_path / "fresh.jsonl"
+    result = CliRunner().invoke(cli.unimer, _build_args(tmp_path, fresh))
+    assert isinstance(result.exception, RuntimeError) and list(tmp_path.iterdir()) == []
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"id": "old"}\n')
+    result = CliRunner().invoke(cli.unimer, _build_args(tmp_path, old, "--overwrite"))
+    assert isinstance(result.exception, RuntimeError)
+    assert old.read_text() == '{"id": "old"}\n' and [p.name for p in tmp_path.iterdir()] == ["old.jsonl"]
+
+
+def test_sigterm_during_an_atomic_write_removes_the_temporary_file(tmp_path):
+    import os
+    import signal
+
+    from zoo_deft_llm.fileio import atomic_output_file
+
+    out = tmp_path / "u.jsonl"
+    out.write_text("old\n")
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped, atomic_output_file(out, overwrite=True) as work:
+        work.write_text("half")
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["u.jsonl"]
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import click
 
@@ -35,23 +34,30 @@ def unimer() -> None:
 @click.option("--min-px", default=0.2, show_default=True, help="dual constraint: least region motion (crop pixels)")
 @click.option("--noise-factor", default=2.0, show_default=True, help="dual constraint: least motion as a multiple of the face's noise")
 @click.option("--min-cosine", default=0.5, show_default=True, help="dual constraint: least cosine to the FACS direction")
+@click.option("--overwrite", is_flag=True, help="replace an existing --out file (only once the new one is complete)")
 def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_method: str, size: int, landmarks: str,
-          workers: int, limit: int | None, min_px: float, noise_factor: float, min_cosine: float) -> None:
-    """Write one Uni-MER record per labelled clip of DATASET under ROOT."""
+          workers: int, limit: int | None, min_px: float, noise_factor: float, min_cosine: float,
+          overwrite: bool) -> None:
+    """Write one Uni-MER record per labelled clip of DATASET under ROOT.
+
+    The JSONL is written to a hidden temporary sibling and renamed to --out at the end: a build
+    that fails or is interrupted leaves no partial file and never touches an existing --out, which
+    is refused unless --overwrite is given (the check comes before any work).
+    """
     from zoo_deft_llm.facs import load_table
+    from zoo_deft_llm.fileio import atomic_output_file, check_output_file
     from zoo_deft_llm.sources import list_clips
     from zoo_deft_llm.unimer.builder import BuildOptions
     from zoo_deft_llm.unimer.constraint import Thresholds
     from zoo_deft_llm.unimer.show import write_show
 
+    out = check_output_file(out_path, overwrite=overwrite)
     clips = list_clips(dataset, root)[:limit]
     thresholds = Thresholds(min_pixels=min_px, noise_factor=noise_factor, min_cosine=min_cosine)
     options = BuildOptions(size=size, flow_method=flow_method, thresholds=thresholds, landmarks=landmarks)
     table = load_table()
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     start, kept, rejected = time.perf_counter(), 0, 0
-    with out.open("w", encoding="utf-8") as handle:
+    with atomic_output_file(out, overwrite=overwrite) as work, work.open("w", encoding="utf-8") as handle:
         for record, prepared, result in _records(clips, options, workers):
             handle.write(json.dumps(record) + "\n")
             kept, rejected = kept + len(result.kept), rejected + len(result.rejected)
