@@ -28,12 +28,12 @@ def test_fps_matches_reference_for_same_start(dtype):
     assert torch.equal(ops.farthest_point_sample(xyz, 128, start), ref.farthest_point_sample(xyz, 128, start))
 
 
-@pytest.mark.parametrize("path", ["numpy", "torch"])
+@pytest.mark.parametrize("path", ["compiled", "torch"])
 def test_fps_both_paths_match_reference_on_ties_and_duplicates(path, monkeypatch):
     # A lattice (many exactly equal distances), duplicated points and npoint = N: the order in which
     # ties are broken (first maximum) must be the reference's, on the CPU path and the torch path.
     if path == "torch":
-        monkeypatch.setattr(ops, "_fps_numpy", lambda xyz, take, first: ops._fps_torch(
+        monkeypatch.setattr(ops, "_fps_cpu", lambda xyz, take, first: ops._fps_torch(
             torch.from_numpy(xyz), take, torch.from_numpy(first)).numpy())
     grid = torch.stack(torch.meshgrid(*[torch.arange(4.0)] * 3, indexing="ij"), -1).reshape(1, 64, 3)
     lattice = torch.cat([grid, grid[:, :16]], dim=1).repeat(2, 1, 1)  # 80 points, 16 of them twice
@@ -45,7 +45,7 @@ def test_fps_both_paths_match_reference_on_ties_and_duplicates(path, monkeypatch
 
 
 def test_fps_with_several_torch_threads_is_identical():
-    # With more than one torch thread the loop subtracts with numpy instead of torch.
+    # The compiled CPU loop does not use torch threads: any thread setting gives the same indices.
     xyz = _cloud(2, 600, torch.float32, seed=10)
     threads = torch.get_num_threads()
     torch.set_num_threads(2)

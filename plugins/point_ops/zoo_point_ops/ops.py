@@ -8,11 +8,11 @@ that ties, maxima and a point lying on a ball's boundary are decided the same wa
 
 Why they are faster (``benchmarks/point_ops_fps.py``, ``benchmarks/depth_mer_ops.py``):
 
-- FPS on CPU runs its sequential loop on coordinate planes ``[3, B, N]`` with preallocated
-  buffers: seven calls per iteration (six of them numpy, whose call overhead is a fraction of a
-  torch call's), no allocation, no boolean indexing. FPS is hundreds of tiny sequential steps, so
-  this makes the loop bound by the arithmetic instead of by dispatch (GPU tensors and half
-  precision use the reference's own torch expression).
+- FPS on CPU is compiled with numba (``_fps_kernel.py``): each of its hundreds of sequential
+  steps is one pass over the points instead of several array-library calls, so the loop is bound
+  by the arithmetic instead of by dispatch. The arithmetic is the reference's, in the input dtype
+  and order, without fused multiply-adds (GPU tensors and half precision use the reference's own
+  torch expression).
 - The ball query scans points in blocks and a query leaves the scan as soon as its ball is full,
   instead of sorting ``N`` indices per query.
 - Queries are processed in chunks, so memory stays bounded (``B * chunk * N`` elements) instead of
@@ -97,7 +97,7 @@ def farthest_point_sample(xyz: torch.Tensor, npoint: int, start: int | torch.Ten
     if not finite:
         raise InputError("xyz holds NaN or infinite coordinates; farthest-point sampling needs finite points.")
     if on_cpu:
-        centroids = torch.from_numpy(_fps_numpy(points.numpy(), take, first.numpy()))
+        centroids = torch.from_numpy(_fps_cpu(points.numpy(), take, first.numpy()))
     else:
         centroids = _fps_torch(points, take, first)
     if npoint > n:
@@ -105,45 +105,21 @@ def farthest_point_sample(xyz: torch.Tensor, npoint: int, start: int | torch.Ten
     return centroids
 
 
-def _fps_numpy(xyz: np.ndarray, take: int, first: np.ndarray) -> np.ndarray:
-    """FPS on CPU: the reference's recurrence as seven calls per iteration on preallocated planes.
+def _fps_cpu(xyz: np.ndarray, take: int, first: np.ndarray) -> np.ndarray:
+    """FPS on CPU: the reference's recurrence, compiled (numba) into one pass over the points a step.
 
-    The loop is sequential (each centre depends on the previous ones), so its cost is the per-call
-    overhead plus one pass over the points per call. numpy's calls are the cheapest; with one torch
-    thread the broadcast subtraction ``planes - centre`` goes through torch, whose broadcasting
-    kernel is about twice as fast as numpy's (on the same memory, no copy).
+    The loop is sequential (each centre depends on the previous ones), so in Python its cost is
+    the per-call overhead of the array library, several calls per step; compiled, a step is one
+    pass that subtracts, squares, takes the minimum and tracks the maximum together.
     """
-    batch, n, _ = xyz.shape
-    planes = np.ascontiguousarray(np.moveaxis(xyz, 2, 0))  # [3, B, N]: one contiguous plane per axis
-    flat = planes.reshape(3, batch * n)
-    distance = np.full((batch, n), 1e10, dtype=xyz.dtype)  # the reference's initial value
-    squares = np.empty_like(planes)
-    square_x, square_y, square_z = squares
-    dist = np.empty_like(distance)
-    centre = np.empty((3, batch), dtype=xyz.dtype)
-    planes_t, squares_t = torch.from_numpy(planes), torch.from_numpy(squares)
-    centre_t = torch.from_numpy(centre).unsqueeze(2)  # [3, B, 1], shares centre's memory
-    offsets = np.arange(batch) * n
-    farthest = first.astype(np.int64)
-    picks = []
-    # torch splits a large subtraction over its intra-op threads, which for these sizes costs more
-    # in synchronisation than it saves: with more than one torch thread, numpy subtracts instead.
-    torch_sub = torch.get_num_threads() == 1
-    for _ in range(take):
-        picks.append(farthest)
-        np.take(flat, farthest + offsets, axis=1, out=centre)
-        if torch_sub:
-            torch.sub(planes_t, centre_t, out=squares_t)
-        else:
-            np.subtract(planes, centre[:, :, None], out=squares)
-        np.multiply(squares, squares, out=squares)
-        # ((x-cx)^2 + (y-cy)^2) + (z-cz)^2 in the input dtype: the reference's order of additions,
-        # so ties and maxima are decided on identical values.
-        np.add(square_x, square_y, out=dist)
-        np.add(dist, square_z, out=dist)
-        np.minimum(distance, dist, out=distance)
-        farthest = distance.argmax(axis=1)  # the first maximum, as torch.max in the reference
-    return np.stack(picks, axis=1)
+    import numba
+
+    from zoo_point_ops._fps_kernel import fps_kernel
+
+    # Clouds run on as many threads as torch may use (torch.set_num_threads is the user's knob).
+    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
+    planes = np.ascontiguousarray(np.moveaxis(xyz, 2, 1))  # [B, 3, N]: one contiguous row per axis
+    return fps_kernel(planes, take, first.astype(np.int64))
 
 
 def _fps_torch(xyz: torch.Tensor, take: int, first: torch.Tensor) -> torch.Tensor:
