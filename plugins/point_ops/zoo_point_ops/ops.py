@@ -112,14 +112,21 @@ def _fps_cpu(xyz: np.ndarray, take: int, first: np.ndarray) -> np.ndarray:
     the per-call overhead of the array library, several calls per step; compiled, a step is one
     pass that subtracts, squares, takes the minimum and tracks the maximum together.
     """
-    import numba
-
     from zoo_point_ops._fps_kernel import fps_kernel
 
-    # Clouds run on as many threads as torch may use (torch.set_num_threads is the user's knob).
-    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
     planes = np.ascontiguousarray(np.moveaxis(xyz, 2, 1))  # [B, 3, N]: one contiguous row per axis
-    return fps_kernel(planes, take, first.astype(np.int64))
+    first = first.astype(np.int64)
+    # The clouds of a batch on as many threads as torch may use (torch.set_num_threads is the
+    # user's knob); threads made per call, so nothing is left running across a fork.
+    workers = min(torch.get_num_threads(), planes.shape[0])
+    if workers <= 1:
+        return fps_kernel(planes, take, first)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, planes.shape[0], workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(lambda lo, hi: fps_kernel(planes[lo:hi], take, first[lo:hi]), bounds[:-1], bounds[1:])
+        return np.concatenate(list(parts))
 
 
 def _fps_torch(xyz: torch.Tensor, take: int, first: torch.Tensor) -> torch.Tensor:
