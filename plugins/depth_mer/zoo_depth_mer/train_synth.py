@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.sdk import ablation_markdown
+
 SPEC = "depth-mer:paper"
 NAME = "depth-mer-synth"
 #: What the paper claims for a variant, relative to the reference (PointNet++ with ICP alignment).
@@ -80,7 +82,7 @@ def train_synthetic(out: str | Path, data: str | Path | None = None, seeds: list
     with atomic_output_dir(out / NAME, overwrite=True) as work:
         _write_checkpoint(work, run_dir / "publish", table, data_root, subjects)
     checkpoint = out / NAME
-    return SynthResult(checkpoint, markdown(table), catalog_entry(checkpoint), table)
+    return SynthResult(checkpoint, ablation_markdown(table, heading=False), catalog_entry(checkpoint), table)
 
 
 def _write_checkpoint(work: Path, publish: Path, table: dict[str, Any], data_root: Path,
@@ -141,23 +143,6 @@ def metric_rows(table: dict[str, Any], own: list[dict[str, Any]]) -> list[dict[s
     return rows
 
 
-def markdown(table: dict[str, Any]) -> str:
-    """The ablation as a markdown table: mean ± std (n) of every metric per variant."""
-    metrics = table["metrics"]
-    lines = ["| variant | " + " | ".join(metrics) + " | train s |", "|---|" + "---|" * (len(metrics) + 1)]
-    for row in table["variants"]:
-        cells = [_mean_std(row["metrics"].get(m)) for m in metrics]
-        lines.append(f"| {row['name']} | " + " | ".join(cells) + f" | {row['train_seconds']['mean']:.0f} |")
-    return "\n".join(lines) + "\n"
-
-
-def _mean_std(stats: dict[str, Any] | None) -> str:
-    if not stats:
-        return "—"
-    spread = "—" if stats["std"] is None else f"{stats['std']:.3f}"
-    return f"{stats['mean']:.3f} ± {spread} (n={stats['n']})"
-
-
 def effects(table: dict[str, Any], metric: str = "uf1") -> list[str]:
     """One plain sentence per claimed variant: does the paper's effect appear here (by the mean ± std)?"""
     ref = table["variants"][0]["metrics"].get(metric)
@@ -181,7 +166,7 @@ def _card(metrics: list[dict[str, Any]], table: dict[str, Any], provenance: dict
         "Synthetic data only: these numbers say nothing about CAS(ME)^3.", "",
         f"The paper's comparison (`zoo ablate --spec {table['ablation']}`), mean ± sample std over seeds "
         f"{', '.join(map(str, table['seeds']))}, trained on subjects {train} and tested on the held-out {test}:",
-        "", markdown(table), *effects(table),
+        "", ablation_markdown(table, heading=False), *effects(table),
     ])
     return {
         "name": NAME,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.sdk import ablation_markdown
+
 SPEC = "l2hcount:paper"
 NAME = "l2hcount-synth"
 #: The files of the published folder, pinned in the catalog entry.
@@ -71,7 +73,7 @@ def train_synthetic(
     with atomic_output_dir(out / NAME, overwrite=True) as work:
         _write_checkpoint(work, run_dir / "publish", table)
     checkpoint = out / NAME
-    return SynthResult(checkpoint, _markdown(table), catalog_entry(checkpoint), table)
+    return SynthResult(checkpoint, ablation_markdown(table, heading=False), catalog_entry(checkpoint), table)
 
 
 def _write_checkpoint(work: Path, publish: Path, table: dict[str, Any]) -> None:
@@ -105,24 +107,6 @@ def _metric_rows(table: dict[str, Any], own: list[dict[str, Any]]) -> list[dict[
                 "setting": f"variant {variant['name']!r}, seeds {', '.join(map(str, variant['seeds']))}",
             })
     return rows
-
-
-def _markdown(table: dict[str, Any]) -> str:
-    """The ablation as a markdown table: mean ± std (n) of every metric per variant."""
-    metrics = table["metrics"]
-    lines = ["| variant | overrides | " + " | ".join(metrics) + " | train s |", "|---|---|" + "---|" * (len(metrics) + 1)]
-    for row in table["variants"]:
-        cells = [_mean_std(row["metrics"].get(m)) for m in metrics]
-        overrides = ", ".join(f"`{o}`" for o in row["overrides"]) or "—"
-        lines.append(f"| {row['name']} | {overrides} | " + " | ".join(cells) + f" | {row['train_seconds']['mean']:.0f} |")
-    return "\n".join(lines) + "\n"
-
-
-def _mean_std(stats: dict[str, Any] | None) -> str:
-    if not stats:
-        return "—"
-    spread = "—" if stats["std"] is None else f"{stats['std']:.1f}"
-    return f"{stats['mean']:.1f} ± {spread} (n={stats['n']})"
 
 
 #: What the paper (and the method spec) claims for each variant, relative to the reference.
@@ -168,7 +152,7 @@ def _card(metrics: list[dict[str, Any]], table: dict[str, Any], provenance: dict
     seeds = ", ".join(map(str, table["seeds"]))
     notes = (
         f"Ablation `{table['ablation']}` (`zoo l2hcount train-synth OUT`), every variant trained with seeds {seeds} on the same "
-        f"SYNTHETIC data; each cell is the mean ± sample std over the seeds:\n\n{_markdown(table)}\n"
+        f"SYNTHETIC data; each cell is the mean ± sample std over the seeds:\n\n{ablation_markdown(table, heading=False)}\n"
         + "\n".join(f"- {s}" for s in effects(table))
         + "\n\n`train s` is each run's wall-clock time on the machine that ran it (it varies with that machine's "
         "load). MSE is the field's root mean squared error. The weights are the reference variant's lowest seed. "
