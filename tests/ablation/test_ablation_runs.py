@@ -133,6 +133,29 @@ def test_bad_specs_and_reused_folders_are_typed_errors(direct, tmp_path):
     assert not (tmp_path / "broken" / "data").exists()
 
 
+def test_an_unreadable_summary_is_an_input_error_naming_the_file(direct, tmp_path):
+    from zoo.ablation import load_spec, make_plan
+    from zoo.ablation.collect import _summary as collect_summary
+    from zoo.ablation.run import run_status
+
+    ref, _, _ = direct
+    plan = make_plan(load_spec(ref), tmp_path / "out")
+    first = plan.runs[0]
+    folder = plan.out / first.folder
+    folder.mkdir(parents=True)
+    summary = folder / "summary.json"
+    for garbage in (b"{", b"[1, 2]", b"\xff\xfe"):  # cut JSON, not UTF-8, not an object
+        summary.write_bytes(garbage)
+        with pytest.raises(InputError, match=rf"{summary} cannot be read \((JSONDecodeError|UnicodeDecodeError|AttributeError).*Delete {folder}"):
+            run_status(plan, first)
+        assert summary.read_bytes() == garbage  # left for the user to look at
+    with pytest.raises(InputError, match=rf"{summary} is not valid JSON \(UnicodeDecodeError"):
+        collect_summary(folder)  # what `zoo ablate collect` reads
+    summary.write_text(json.dumps({"arguments": first.arguments()}))
+    assert run_status(plan, first) == "finished"
+    assert run_status(plan, plan.runs[1]) == "new"
+
+
 def test_catalog_specs_are_found_by_plugin_name(recipe_registry):
     from zoo.ablation import load_spec
 

@@ -44,8 +44,8 @@ def _summary(folder: Path) -> dict[str, Any] | None:
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not valid JSON ({exc}); re-run that variant (delete its folder).") from None
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
+        raise InputError(f"{path} is not valid JSON ({type(exc).__name__}: {exc}); re-run that variant (delete its folder).") from None
 
 
 def read_plan(out: Path) -> dict[str, Any]:

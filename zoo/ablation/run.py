@@ -129,7 +129,13 @@ def run_status(plan: Plan, run: PlannedRun) -> str:
     folder = plan.out / run.folder
     summary = folder / SUMMARY_FILE
     if summary.is_file():
-        recorded = json.loads(summary.read_text(encoding="utf-8")).get("arguments")
+        try:
+            recorded = json.loads(summary.read_text(encoding="utf-8")).get("arguments")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+            raise InputError(
+                f"{summary} cannot be read ({type(exc).__name__}: {exc}); it marks a finished run. Delete {folder} "
+                "to run it again (or restore the file)."
+            ) from None
         if recorded != run.arguments():
             raise InputError(
                 f"{folder} holds a finished run with other arguments ({recorded}, expected {run.arguments()}). "

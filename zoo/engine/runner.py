@@ -192,6 +192,34 @@ def resolve_run(
     return recipe, applied
 
 
+#: What a run writes at the top of its folder (checkpoints/ aside): a folder holding one holds a run.
+_RUN_FILES = ("metrics.jsonl", "recipe.json", "summary.json", "publish")
+
+
+def check_run_folder(out: Path, resume: bool) -> None:
+    """Refuse, before anything trains, a run folder that is a file or would mix two runs.
+
+    Raises:
+        InputError: if ``out`` is a file or a link, or already holds a run and ``resume`` is off
+            (a second run would append to its log and replace its publish folder).
+    """
+    from zoo.engine.checkpointing import checkpoint_dir
+
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(f"Run folder {out} is an existing file or link; give a folder path with --out (nothing was written).")
+    if resume or not out.is_dir():
+        return
+    held = [name for name in _RUN_FILES if (out / name).exists()]
+    if checkpoint_dir(out).is_dir() and any(checkpoint_dir(out).iterdir()):
+        held.append(checkpoint_dir(out).name)
+    loso = [p.name for p in out.iterdir() if p.is_dir() and any((p / n).exists() for n in _RUN_FILES[:1])]
+    if held or loso:
+        raise InputError(
+            f"{out} already holds a run ({', '.join(held + loso[:3])}): pass --resume to continue it, or --out "
+            "another folder (or delete it) to train anew. Nothing was changed."
+        )
+
+
 def run_recipe(
     ref: str,
     data: str | None = None,
@@ -214,7 +242,8 @@ def run_recipe(
         The recipe as run, its folders and the summary (``synthetic`` says whether the data was).
 
     Raises:
-        InputError, ConfigError: for a bad recipe or override, or a runner's bad summary.
+        InputError, ConfigError: for a bad recipe or override, or a runner's bad summary; an
+            ``out`` that is a file, or holds a run already and ``resume`` is off.
         PluginLoadError: if the recipe's runner cannot be imported.
         UnknownComponentError: if the recipe names an unknown model or dataset.
         TrainingError, CheckpointError: from the trainer.
@@ -225,6 +254,7 @@ def run_recipe(
     from zoo.engine.run_card import label_synthetic, synthetic_marker
 
     recipe, applied = resolve_run(ref, data, out, overrides, from_scratch)
+    check_run_folder(Path(recipe.train.out_dir), resume)
     start = time.perf_counter()
     trainer, summary = _protocol(recipe)(recipe, resume)
     _check_summary(recipe, summary)
