@@ -146,3 +146,41 @@ def test_the_pin_table_parses_and_names_the_backbones_the_plugins_use() -> None:
         PretrainedWeights.known("timm/nope")
     with pytest.raises(ConfigError, match="sha256 must be 64 hex"):
         PretrainedWeights(REPO, "main", "abc")
+
+
+def test_a_checkpoint_trained_from_pretrained_weights_loads_offline_with_a_cold_backbone_cache(
+    served, sandbox, monkeypatch, tmp_path
+) -> None:
+    import shutil
+
+    import zoo
+    from zoo.pretrained import pretrained_weights_skipped, skip_pretrained_weights
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    from timm_backbone_toy import register
+
+    register()
+    model = zoo.build("model/timm-toy", revision=served.commit)  # the ImageNet start, from the local Hub
+    assert model.config.pretrained and model.backbone.zoo_pretrained["commit"] == served.commit
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01)  # "trained": no weight equals the pretrained one any more
+    zoo.save(model, tmp_path / "ckpt")
+
+    shutil.rmtree(sandbox / "hub")  # a cold cache, and no network
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(PretrainedWeightsUnavailableError):  # building for training still needs them
+        zoo.build("model/timm-toy", revision=served.commit)
+    loaded = zoo.load(str(tmp_path / "ckpt"))
+    assert loaded.config.pretrained and not hasattr(loaded.backbone, "zoo_pretrained")
+    assert loaded.backbone.pretrained_cfg["tag"] == "r160_in1k"  # the same timm model and tag
+    own, saved = loaded.state_dict(), model.state_dict()
+    assert own.keys() == saved.keys() and all(torch.equal(own[k], saved[k]) for k in own)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model.eval()(x))
+    assert not (sandbox / "hub").exists() or not any((sandbox / "hub").rglob("*.safetensors"))
+    assert not pretrained_weights_skipped()  # only while zoo.load builds
+    with skip_pretrained_weights():
+        assert pretrained_weights_skipped()
+    assert not pretrained_weights_skipped()

@@ -58,15 +58,21 @@ def _migration(saved: SavedConfig) -> Any:
 
 
 def build_from_saved(saved: SavedConfig) -> Any:
-    """Build the architecture a ``config.json`` describes.
+    """Build the architecture a ``config.json`` describes, without fetching pretrained weights.
+
+    Its ``pretrained`` backbones are built with random weights (``skip_pretrained_weights``): the
+    checkpoint's state dict, loaded strictly next, replaces every one of them, so a checkpoint
+    trained from ImageNet loads offline with no backbone in the cache.
 
     Raises:
         MissingPluginError: if a component it needs is not registered (names the distribution).
     """
     from zoo.factory import build
+    from zoo.pretrained import skip_pretrained_weights
 
     try:
-        return build(saved.model, **saved.config)
+        with skip_pretrained_weights():
+            return build(saved.model, **saved.config)
     except UnknownComponentError as exc:
         needed = ", ".join(f"{k} from {v}" for k, v in sorted(saved.components.items()))
         raise MissingPluginError(f"{exc} This checkpoint needs: {needed}. Install the plugin(s).") from None

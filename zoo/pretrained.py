@@ -19,6 +19,11 @@ dict, so timm adapts them exactly as for ``pretrained=True`` (classifier reset f
 nor cached, :class:`PretrainedWeightsUnavailableError` names the repository, the revision and the
 ``zoo download`` command. There is no silent fallback to random initialisation: ``pretrained=None``
 is the only way to get one.
+
+While :func:`zoo.load` builds a checkpoint's architecture (:func:`skip_pretrained_weights`), the
+weights are *not* fetched: the checkpoint's own state dict replaces every one of them right after
+(loaded strictly, so no key stays as built), and a checkpoint trained from ImageNet loads offline
+with a cold backbone cache.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +53,28 @@ from zoo.weights import CONFIG_NAME, WEIGHTS_NAME
 _REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 TABLE = Path(__file__).with_name("backbones.toml")
+_SKIP_WEIGHTS: ContextVar[bool] = ContextVar("zoo_skip_pretrained_weights", default=False)
+
+
+@contextmanager
+def skip_pretrained_weights() -> Iterator[None]:
+    """Build without fetching pretrained weights: the caller loads every weight itself, strictly.
+
+    Inside the block :func:`create_timm_model` builds the architecture its ``pretrained`` argument
+    names (the same timm model and tag, the same kwargs) with random weights and touches neither
+    the Hub nor the cache. :func:`zoo.load` builds checkpoints this way; a plugin that fetches
+    other pretrained weights at build time can ask :func:`pretrained_weights_skipped`.
+    """
+    token = _SKIP_WEIGHTS.set(True)
+    try:
+        yield
+    finally:
+        _SKIP_WEIGHTS.reset(token)
+
+
+def pretrained_weights_skipped() -> bool:
+    """True inside :func:`skip_pretrained_weights` (pretrained weights will be overwritten)."""
+    return _SKIP_WEIGHTS.get()
 
 
 @dataclass(frozen=True)
@@ -263,6 +293,21 @@ def _overlay(files: BackboneFiles, timm: Any) -> dict[str, Any]:
     return {**overlay, "state_dict": state, "source": "", "file": None, "url": None, "hf_hub_id": None}
 
 
+def _tagged_name(name: str, weights: PretrainedWeights, timm: Any) -> str:
+    """The name :func:`_architecture` would choose, without the repository's config.json.
+
+    The repository's tag when timm knows it (its pretrained_cfg: mean/std, input size), else ``name``.
+    """
+    tagged = weights.repo_id.split("/")[-1]
+    if "." in name or not tagged.startswith(name + "."):
+        return name
+    try:
+        timm.models.get_pretrained_cfg(tagged, allow_unregistered=False)
+    except RuntimeError:  # a tag timm does not know: the architecture is the same
+        return name
+    return tagged
+
+
 def create_timm_model(name: str, pretrained: PretrainedWeights | None = None, **timm_kwargs: Any) -> Any:
     """Build a timm model, with pinned pretrained weights or (``pretrained=None``) random init.
 
@@ -275,7 +320,8 @@ def create_timm_model(name: str, pretrained: PretrainedWeights | None = None, **
 
     Returns:
         The timm module. With weights, ``model.zoo_pretrained`` records their repository,
-        the commit they came from, their sha256 and how they were checked.
+        the commit they came from, their sha256 and how they were checked; inside
+        :func:`skip_pretrained_weights` the weights are random (and not recorded).
 
     Raises:
         PretrainedWeightsUnavailableError: the weights are neither reachable nor cached.
@@ -288,6 +334,8 @@ def create_timm_model(name: str, pretrained: PretrainedWeights | None = None, **
     timm = _import_timm()
     if pretrained is None:
         return timm.create_model(name, pretrained=False, **timm_kwargs)
+    if pretrained_weights_skipped():
+        return timm.create_model(_tagged_name(name, pretrained, timm), pretrained=False, **timm_kwargs)
     files = fetch_backbone(pretrained)
     model_name = _architecture(name, files)
     model = timm.create_model(model_name, pretrained=True, pretrained_cfg_overlay=_overlay(files, timm), **timm_kwargs)

@@ -19,7 +19,8 @@ Groups (see docs/architecture.md, "The plugin SDK"):
 - data quality: ``SkippedRecords`` (the ``strict`` switch of loaders), ``DataWarning``,
   ``atomic_output_dir`` (writers build into a temporary folder and rename at the end),
   ``write_synthetic_marker`` (labels generated data as synthetic)
-- pretrained backbones: ``create_timm_model``, ``PretrainedWeights``
+- pretrained backbones: ``create_timm_model``, ``PretrainedWeights``, ``pretrained_weights_skipped``
+  (true while ``zoo.load`` builds: the checkpoint's weights replace the pretrained ones)
 - prediction: ``Processor``, ``Prediction``, ``agg_pyplot``, ``save_picture`` (pictures for ``render``)
 - engine: ``Trainer``, ``TrainConfig``, ``seed_everything``, ``Recipe``, ``run_holdout``,
   ``run_loso``, ``run_recipe``, ``read_recipe``, ``run_ablation``, ``ablation_metric_records``,
@@ -80,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     # pretrained backbones
     "create_timm_model": "zoo.pretrained:create_timm_model",
     "PretrainedWeights": "zoo.pretrained:PretrainedWeights",
+    "pretrained_weights_skipped": "zoo.pretrained:pretrained_weights_skipped",
     # prediction
     "Processor": "zoo.processing:Processor",
     "Prediction": "zoo.prediction:Prediction",
