@@ -53,6 +53,30 @@ def test_save_writes_config_weights_and_a_parseable_card(toy_model, tmp_path: Pa
     assert "| accuracy | 0.75 | synthetic toy test split (32 samples) |" in card.text
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_saved_files_and_checkpoints_get_the_usual_mode_under_the_umask(toy_model, tmp_path: Path, umask: int) -> None:
+    import os
+    import stat
+
+    from zoo.engine.checkpointing import Position, TrainingState, list_checkpoints, save_checkpoint
+
+    old = os.umask(umask)
+    try:
+        zoo.save(toy_model, tmp_path / "new")  # a new folder (renamed)
+        (tmp_path / "old").mkdir()
+        zoo.save(toy_model, tmp_path / "old")  # into an existing folder (files moved in)
+        optimizer = torch.optim.SGD(toy_model.parameters(), lr=0.1)
+        state = TrainingState(model=toy_model.state_dict(), optimizer=optimizer.state_dict())
+        save_checkpoint(tmp_path / "run", state, Position(), extra={})
+    finally:
+        os.umask(old)
+    files = [tmp_path / d / n for d in ("new", "old") for n in ("config.json", "model.safetensors", "README.md")]
+    files += sorted(list_checkpoints(tmp_path / "run")[0].iterdir())
+    assert len(files) == 9
+    assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: oct(0o666 & ~umask) for f in files}
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o777 & ~umask
+
+
 def test_local_dir_round_trip_is_bit_identical_and_in_eval_mode(toy_model, tmp_path: Path) -> None:
     out = zoo.save(toy_model, tmp_path / "toy")
     loaded = zoo.load(f"local-dir:{out}")

@@ -41,6 +41,26 @@ def check_output_dir(out: str | Path, *, overwrite: bool = False) -> Path:
     return path
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where it can be, so that it is never changed, even briefly)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def give_usual_mode(path: str | Path) -> None:
+    """Give a file a writer created privately (safetensors writes a 0600 temporary file and renames
+    it) the mode any new file gets: ``0666 & ~umask``."""
+    os.chmod(path, 0o666 & ~current_umask())
+
+
 #: The temporary sibling :func:`atomic_output_dir` builds in: ``.<name>.tmp-<pid>-<8 hex>``.
 _WORK_NAME = re.compile(r"^\.(?P<name>.+)\.tmp-\d+-[0-9a-f]{8}$")
 

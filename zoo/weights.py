@@ -205,11 +205,17 @@ def _check_layout(path: Path, header: dict[str, Any], data_len: int) -> None:
 
 
 def save_weights(model: Any, path: Path) -> None:
-    """Write a module's state dict as safetensors (shared tensors are cloned; contiguous)."""
+    """Write a module's state dict as safetensors (shared tensors are cloned; contiguous).
+
+    The file gets the usual mode under the umask (safetensors itself leaves 0600).
+    """
     from safetensors.torch import save_file
+
+    from zoo.fsutil import give_usual_mode
 
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(path), metadata={"format": "pt"})
+    give_usual_mode(path)
 
 
 def read_weights(path: Path) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from safetensors.torch import load_file, save_file
 
 from zoo.engine.checkpoint_files import read_manifest, verify_files, write_manifest
 from zoo.engine.errors import CheckpointError, CheckpointWarning
+from zoo.fsutil import give_usual_mode
 
 FORMAT_VERSION = 2
 _PREFIX = "ckpt-"
@@ -151,6 +152,7 @@ def save_checkpoint(
     tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in state.model.items()}
     tensors.update({k: v.detach().cpu().contiguous() for k, v in {**optim_tensors, **rng_tensors}.items()})
     save_file(tensors, str(tmp / _TENSORS))
+    give_usual_mode(tmp / _TENSORS)  # safetensors leaves 0600
     sidecar = {
         "format_version": FORMAT_VERSION, "position": position.__dict__, "optimizer": optim_sidecar,
         "scheduler": state.scheduler, "scaler": state.scaler, "rng": rng_scalars, **extra,
