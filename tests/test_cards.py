@@ -40,13 +40,34 @@ def test_metadata_has_library_datasets_tags_and_a_model_index_from_the_card(toy_
     assert second.metric_name == "loss (seed 0)"
 
 
-def test_without_a_dataset_id_the_model_index_keeps_the_whole_measured_on_text(toy_model, tmp_path) -> None:
+def test_without_a_dataset_id_the_model_index_type_is_short_and_the_name_the_whole_text(toy_model, tmp_path) -> None:
     metric = {"name": "MAE", "value": 33.5, "measured_on": "ShanghaiTech part A test (182 images)"}
     out = zoo.save(toy_model, tmp_path / "toy", card={"name": "toy", "metrics": [metric]})
     result = ModelCard.load(out / "README.md").data.eval_results[0]
-    assert result.dataset_type == "shanghaitech-part-a-test-182-images"  # never just "shanghaitech"
+    assert result.dataset_type == "shanghaitech-part-a-test"  # the head of the text, not a sentence
     assert result.dataset_name == "ShanghaiTech part A test (182 images)"
     assert ModelCard.load(out / "README.md").data.datasets is None
+
+
+def test_a_run_card_names_its_evaluation_dataset_or_synthetic_in_the_model_index(toy_model, tmp_path) -> None:
+    measured = "leave-one-subject-out over 3 subjects of dataset/casme2 (root=data, split=all, 255 clips)"
+    provenance = {"data": {"dataset": {"name": "dataset/casme2"}, "eval_dataset": {"name": "dataset/samm"}}}
+    real = {"name": "real", "metrics": [{"name": "UF1", "value": 0.5, "measured_on": measured}], "provenance": provenance}
+    result = ModelCard.load(zoo.save(toy_model, tmp_path / "real", card=real) / "README.md").data.eval_results[0]
+    assert (result.dataset_type, result.dataset_name) == ("samm", measured)  # the registry name of what it tested on
+    del provenance["data"]["eval_dataset"]
+    result = ModelCard.load(zoo.save(toy_model, tmp_path / "loso", card=real) / "README.md").data.eval_results[0]
+    assert result.dataset_type == "casme2"
+
+    words = "SYNTHETIC crowd scenes (zoo l2hcount make-synth, seed 0): held-out test split of dataset/sha, 12 images"
+    synthetic = {"name": "synth", "synthetic": True, "provenance": provenance,
+                 "metrics": [{"name": "MAE", "value": 3.0, "measured_on": words}]}
+    card = ModelCard.load(zoo.save(toy_model, tmp_path / "synth", card=synthetic) / "README.md")
+    assert (card.data.eval_results[0].dataset_type, card.data.eval_results[0].dataset_name) == ("synthetic", words)
+    import yaml
+
+    front = yaml.safe_load((tmp_path / "synth" / "README.md").read_text().split("---")[1])  # as the Hub reads it
+    assert front["model-index"][0]["results"][0]["dataset"] == {"type": "synthetic", "name": words}
 
 
 @pytest.mark.parametrize(

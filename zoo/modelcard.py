@@ -199,20 +199,39 @@ def use_snippet(load_name: str, predicts: bool) -> str:
 def _eval_results(info: CardInfo, task: str) -> list[Any]:
     from huggingface_hub import EvalResult
 
-    # model-index wants a dataset id per result: the card's dataset when it names exactly one, else
-    # a slug of the whole measured_on text (a metric's wording is never cut to its first word).
-    single = info.datasets[0] if len(info.datasets) == 1 and not info.synthetic else None
     return [
         EvalResult(
             task_type=task,
-            dataset_type=single or _slug(m.measured_on),
-            dataset_name=m.measured_on,
+            dataset_type=dataset_type(info, m),
+            dataset_name=m.measured_on,  # the full description: data, split, size
             metric_type=m.name.lower(),
             metric_value=m.value,
             metric_name=_metric_name(m),
         )
         for m in info.metrics
     ]
+
+
+def dataset_type(info: CardInfo, metric: MetricRecord) -> str:
+    """The short id of a metric row's data in model-index (``dataset.type``; ``dataset.name`` has the text).
+
+    In order: the card's Hub dataset id when it names exactly one (real data); ``synthetic`` for a
+    synthetic card or row; the registry name (without ``dataset/``) of the dataset the run evaluated
+    on, from the card's provenance; else the head of ``measured_on`` (before any ``(``, ``:``, ``;``
+    or ``,``), as a slug of at most four words.
+    """
+    if len(info.datasets) == 1 and not info.synthetic:
+        return info.datasets[0]
+    if info.synthetic or "synthetic" in metric.measured_on.lower():
+        return "synthetic"
+    data = info.provenance.get("data") if isinstance(info.provenance, dict) else None
+    for key in ("eval_dataset", "dataset"):
+        spec = data.get(key) if isinstance(data, dict) else None
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if isinstance(name, str) and name.strip("/"):
+            return name.removeprefix("dataset/")
+    head = re.split(r"[(:;,]", metric.measured_on, maxsplit=1)[0]
+    return "-".join(_slug(head if _slug(head) != "unspecified" else metric.measured_on).split("-")[:4])
 
 
 def _metric_name(m: MetricRecord) -> str:
