@@ -1,4 +1,4 @@
-"""``zoo recipe explain``: the resolved recipe, every default filled in, nothing built."""
+"""``zoo recipe explain``: the resolved recipe, every default filled in, parts as the model builds them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from zoo.engine.config import TrainConfig
-from zoo.engine.explain import from_scratch_overrides, lookup, pretrained_fields
+from zoo.engine.explain import augmentation_fields, from_scratch_overrides, lookup, pretrained_fields
 
 ENTRY = """
 [models."blobs-explained"]
@@ -86,3 +86,79 @@ def test_pretrained_fields_and_from_scratch_handle_bools_and_weight_ids():
     assert from_scratch_overrides(config) == ["model.encoder.config.pretrained=false", "model.llm.pretrained=None"]
     with pytest.raises(KeyError, match=r"no 'nope' under model.encoder.config \(has: pretrained\)"):
         lookup({"model": config}, "model.encoder.config.nope")
+
+
+IMPOSING = """
+[models."blobs-imposed"]
+model = "model/toy-fusion"
+config = { dim = 32, classes = 5 }
+status = "recipe"
+recipe = { dataset = { name = "dataset/toy-blobs" } }
+"""
+
+
+def test_parts_show_the_values_the_model_imposes_not_their_defaults(recipe_toys, write_registry, zoo_cli):
+    write_registry(IMPOSING)  # the model passes dim and classes to its parts with build_part
+    code, output = zoo_cli("recipe", "explain", "blobs-imposed", "--json")
+    assert code == 0, output
+    explained = json.loads(output)
+    assert explained["imposed"] == {"read": True, "note": ""}
+    assert explained["model"]["head"] == {"name": "head/toy-linear", "config": {"in_features": 32, "classes": 5}}
+    assert explained["model"]["experts"]["a"]["config"] == {"in_features": 8, "dim": 32, "tokens": 2}
+    assert explained["model"]["dim"] == 32 and explained["model"]["classes"] == 5
+    code, text = zoo_cli("recipe", "explain", "blobs-imposed", "model.experts.b=None")
+    assert "model.head.config.classes = 5" in text.splitlines() and "model.experts.b = null" in text.splitlines()
+
+    code, output = zoo_cli("recipe", "explain", "blobs-imposed", "model.head.config.classes=4")
+    assert code == 1 and "error: Part head/toy-linear was configured with classes=4, but the model requires classes=5" in output
+
+
+def test_a_model_that_cannot_be_built_here_keeps_the_resolved_parts_and_says_so(recipe_toys, write_registry, zoo_cli,
+                                                                             monkeypatch):
+    import zoo.factory
+
+    write_registry(IMPOSING)
+
+    def no_llm(*args, **kwargs):
+        raise OSError("the LLM is not in the cache")
+
+    monkeypatch.setattr(zoo.factory, "build", no_llm)
+    code, output = zoo_cli("recipe", "explain", "blobs-imposed", "--json")
+    assert code == 0, output
+    explained = json.loads(output)
+    assert explained["imposed"]["read"] is False
+    assert "could not be built here" in explained["imposed"]["note"] and "OSError: the LLM is not in the cache" in explained["imposed"]["note"]
+    assert explained["model"]["head"]["config"] == {"in_features": 16, "classes": 3}  # resolved defaults, announced
+    code, text = zoo_cli("recipe", "explain", "blobs-imposed")
+    assert text.splitlines()[1].startswith("# note: the model could not be built here")
+
+
+def test_augmentations_are_the_declared_or_named_settings_not_preprocessing_choices():
+    from pydantic import Field
+
+    import zoo
+
+    class Data(zoo.ComponentConfig):
+        face_crop: str = Field("detect", description="how the face is cut out (preprocessing)")
+        crop_size: int = 256
+        flip: bool = True
+        augment: dict = {"enabled": True}
+        augment_policy: str = "randaugment"
+        rotate_x_deg: float = Field(-90.0, json_schema_extra={"augmentation": False})
+        training: bool = Field(True, json_schema_extra={"augmentation": True})
+        root: str = ""
+
+    assert augmentation_fields(Data()) == {
+        "crop_size": 256, "flip": True, "augment": {"enabled": True}, "augment_policy": "randaugment", "training": True,
+    }
+
+
+def test_depth_mers_face_crop_is_preprocessing_not_augmentation():
+    from zoo.engine.explain import explain_recipe
+    from zoo.engine.recipe import read_recipe
+
+    explained = explain_recipe(read_recipe("depth-mer-casme3-7class"))
+    assert "face_crop" not in explained["augmentations"] and explained["dataset"]["config"]["face_crop"] == "detect"
+    assert explained["augmentations"]["augment"]["enabled"] is True
+    assert explained["model"]["head"]["config"]["num_classes"] == 7  # len(class_names), imposed by the model
+    assert explained["model"]["encoder"]["config"]["in_channels"] == 6

@@ -1,4 +1,4 @@
-"""``zoo recipe explain NAME``: what a recipe will run, every default resolved (nothing is built)."""
+"""``zoo recipe explain NAME``: what a recipe will run, every default resolved (built on the meta device only)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def _literal(value: Any) -> str:
 def render_text(explained: dict[str, Any]) -> str:
     """One ``dotted.key = literal`` line per setting, grouped by section."""
     lines = [f"recipe {explained['name']} ({explained['architecture']})"]
+    if not explained["imposed"]["read"]:
+        lines.append(f"# note: {explained['imposed']['note']}")
     for section in SECTIONS:
         lines.append("")
         lines += [f"{key} = {_literal(value)}" for key, value in flatten(explained[section], section)]
@@ -40,6 +42,8 @@ def render_text(explained: dict[str, Any]) -> str:
 def render_markdown(explained: dict[str, Any]) -> str:
     """One markdown table per section (``| key | value |``), keys as ``zoo train`` overrides name them."""
     out = [f"# Recipe `{explained['name']}` (`{explained['architecture']}`)", ""]
+    if not explained["imposed"]["read"]:
+        out += [f"> Note: {explained['imposed']['note']}", ""]
     for section in SECTIONS:
         out += [f"## {section}", "", "| key | value |", "|---|---|"]
         out += [f"| `{key}` | `{_literal(value)}` |" for key, value in flatten(explained[section], section)]
@@ -63,7 +67,7 @@ def explain(
     name: str, overrides: tuple[str, ...], data: str | None, from_scratch: bool, as_json: bool, as_markdown: bool
 ) -> None:
     """Print what `zoo train NAME [OVERRIDES]` would run: the model config with every default (parts
-    resolved), datasets with their defaults, pretrained backbones, augmentations, protocol,
+    as the model builds them), datasets with their defaults, pretrained backbones, augmentations, protocol,
     runner and stages, train settings. Keys are the dotted keys overrides use."""
     from zoo.engine.explain import explain_recipe
     from zoo.engine.runner import resolve_run

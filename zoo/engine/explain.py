@@ -2,25 +2,28 @@
 
 ``zoo recipe explain NAME`` prints :func:`explain_recipe`; docs/methods decision tables are checked
 against it (``tests/test_recipe_docs.py``), and ``zoo train --from-scratch`` uses
-:func:`pretrained_fields` to switch every pretrained backbone off. Nothing is built: configs are
-resolved through the registry's config classes (``zoo.factory.resolve_config``), parts recursively,
-so no weights are fetched.
+:func:`pretrained_fields` to switch every pretrained backbone off. Configs are resolved through the
+registry's config classes (``zoo.factory.resolve_config``), parts recursively. Then the model is
+built once on torch's ``meta`` device with pretrained weights skipped (no weights are fetched,
+allocated or read), and each part's config is replaced by the one it was built with: the values a
+model imposes on its parts (``build_part(ref, num_classes=len(class_names))``) show as imposed, not
+as the part's defaults. A build that cannot run here (an LLM that is not in the cache) leaves the
+parts as resolved and says so in ``imposed``.
 
 Layout of the result (the dotted keys of the docs tables index into it)::
 
     name, architecture            recipe name, the model's registry name
     model                         the model config, every default filled in; a part is
-                                  {name, config} with the part's own config resolved the same way
+                                  {name, config} with the part's config as built (or resolved)
+    imposed                       {"read": bool, "note": str}: whether part configs are as built
     dataset, eval_dataset         {name, config} with every default (eval_dataset may be null)
     protocol, runner, stages      how it is evaluated (stages: a runner's settings)
     train                         every TrainConfig field
     pretrained                    {dotted path in model: {component, pretrained}} for each field
                                   called ``pretrained`` (a bool, or the id of pretrained weights)
-    augmentations                 training-dataset fields that configure augmentation (by name)
+    augmentations                 training-dataset fields that configure augmentation (by name; see
+                                  :func:`augmentation_fields`)
     card, notes                   what the recipe says about itself
-
-A value a parent passes to a part at build time (``build_part(ref, in_features=...)``) is code,
-not config, and so shows as the part's default here.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from pydantic_core import to_jsonable_python
 from zoo.config import PartRef
 from zoo.engine.recipe import DatasetSpec, Recipe
 
-#: Dataset config fields treated as augmentation settings (matched as substrings of the name).
+#: Dataset config fields treated as augmentation settings (matched as substrings of the name),
+#: unless the field says otherwise (see :func:`augmentation_fields`).
 AUGMENTATION_WORDS = (
     "augment", "flip", "jitter", "crop", "rotat", "translat", "scale", "noise", "simulat", "mask", "magnif",
 )
@@ -117,23 +121,99 @@ def _dataset(spec: DatasetSpec | None) -> dict[str, Any] | None:
     return None if spec is None else resolve_part(spec.name, spec.config)
 
 
+def augmentation_fields(config: BaseModel) -> dict[str, Any]:
+    """The fields of a dataset config that configure training augmentation, with their values.
+
+    A field declares it with ``Field(..., json_schema_extra={"augmentation": True})`` (or
+    ``False``: never one). Otherwise the name decides: one containing ``augment`` is; one with
+    another word of :data:`AUGMENTATION_WORDS` is when its value is a switch, a magnitude, a range
+    or a table (``crop_size``, ``flip``, ``rotation_deg``), not when it is a string, which chooses
+    a preprocessing method (``face_crop = "detect"``).
+    """
+    found = {}
+    for key, field in type(config).model_fields.items():
+        value = _expand(getattr(config, key))
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        declared = extra.get("augmentation")
+        name = key.lower()
+        if declared is None:
+            declared = "augment" in name or (
+                any(word in name for word in AUGMENTATION_WORDS) and not isinstance(value, str)
+            )
+        if declared:
+            found[key] = value
+    return found
+
+
+def _as_built(model_config: dict[str, Any], architecture: str, recipe: Recipe) -> dict[str, Any]:
+    """Replace each part's resolved config by the config it is built with (imposed values included).
+
+    Returns:
+        ``{"read": True, "note": ""}``, or ``read`` False and why when the model cannot be built
+        here (the parts then stay as resolved).
+
+    Raises:
+        ConfigError, UnknownComponentError: a config the model cannot be built from (a part
+            override contradicting a value the model imposes).
+    """
+    import torch
+
+    from zoo.errors import ConfigError, UnknownComponentError
+    from zoo.factory import build
+    from zoo.pretrained import skip_pretrained_weights
+
+    try:
+        with skip_pretrained_weights(), torch.device("meta"):
+            model = build(architecture, **recipe.config)
+    except (ConfigError, UnknownComponentError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reason the build cannot run here is reported, not fatal
+        return {"read": False, "note": (
+            f"the model could not be built here to read the values it imposes on its parts "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); part configs show their resolved defaults")}
+    for path, module in model.named_modules():
+        config = getattr(module, "config", None)
+        node = _part_node(model_config, path) if path and isinstance(config, BaseModel) else None
+        if node is not None and node.get("name") == getattr(module, "zoo_name", None):
+            node["config"] = _expand(config)
+    return {"read": True, "note": ""}
+
+
+def _part_node(model_config: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The ``{name, config}`` node of the part built at module path ``path`` (``experts.texture``)."""
+    node: Any = model_config
+    segments = path.split(".")
+    for index, segment in enumerate(segments):
+        if not isinstance(node, dict) or segment not in node:
+            return None
+        node = node[segment]
+        is_part = isinstance(node, dict) and isinstance(node.get("name"), str) and isinstance(node.get("config"), dict)
+        if index == len(segments) - 1:
+            return node if is_part else None
+        if is_part:
+            node = node["config"]
+    return None
+
+
 def explain_recipe(recipe: Recipe) -> dict[str, Any]:
     """The resolved recipe (see the module docstring for the layout).
 
     Raises:
         UnknownComponentError: if the model, a part or a dataset is not registered.
-        ConfigError: if a config does not validate.
+        ConfigError: if a config does not validate, or the model refuses it when built (a part
+            override contradicting a value the model imposes).
     """
+    from zoo.factory import resolve_config
+
     model = resolve_part(recipe.model, recipe.config)
+    imposed = _as_built(model["config"], model["name"], recipe)
     dataset = _dataset(recipe.dataset)
-    augmentations = {
-        key: value for key, value in (dataset or {}).get("config", {}).items()
-        if any(word in key.lower() for word in AUGMENTATION_WORDS)
-    }
+    augmentations = augmentation_fields(resolve_config(recipe.dataset.name, **recipe.dataset.config)[1])
     return {
         "name": recipe.name,
         "architecture": model["name"],
         "model": model["config"],
+        "imposed": imposed,
         "dataset": dataset,
         "eval_dataset": _dataset(recipe.eval_dataset),
         "protocol": recipe.protocol.model_dump(mode="json"),
