@@ -49,7 +49,9 @@ def component_providers(model: Any) -> dict[str, str]:
     return providers
 
 
-def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None = None) -> Path:
+def save(
+    model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None = None, *, state_dict: Any = None
+) -> Path:
     """Save a built model as ``config.json`` + ``model.safetensors`` + ``README.md`` (model card).
 
     Args:
@@ -62,6 +64,9 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         card: model-card information (:class:`zoo.modelcard.CardInfo` or a dict of its fields);
             its ``name`` should be the checkpoint's catalog name (the card's "Use" snippet loads
             that name; without one it loads ``./<folder name>``, the folder seen from its parent).
+        state_dict: the weights to write instead of ``model.state_dict()`` (like transformers'
+            ``save_pretrained``): e.g. the full state gathered from an FSDP-sharded model by
+            ``Trainer.model_state_dict()``. Its keys must be the model's.
 
     Returns:
         The folder written.
@@ -71,6 +76,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
             card has an unknown or mistyped field (the message names each, e.g. a metric row
             without ``measured_on``).
         InputError: if ``out_dir`` is an existing file or a link (nothing is written).
+        ConfigError: if ``state_dict`` has other keys than the model's (nothing is written).
     """
     name = getattr(model, "zoo_name", None)
     config = getattr(model, "config", None)
@@ -79,6 +85,10 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
             f"{type(model).__name__} was not built by zoo.build (no zoo_name/config); build it with "
             "zoo.build(name) so that its config can be saved beside the weights."
         )
+    if state_dict is not None:
+        from zoo.weights import check_state_fits
+
+        check_state_fits(model, state_dict)
     info = card_with_model_facts(card_from_any(card), model)
     out = Path(out_dir)
     components = component_providers(model)
@@ -94,7 +104,7 @@ def save(model: Any, out_dir: str | Path, card: CardInfo | dict[str, Any] | None
         card=info,
     )
     with _writing(out) as work:
-        save_weights(model, work / WEIGHTS_NAME)
+        save_weights(model, work / WEIGHTS_NAME, state=state_dict)
         saved.weights_sha256 = sha256_file(work / WEIGHTS_NAME)
         (work / CARD_NAME).write_text(card_text, encoding="utf-8")
         (work / CONFIG_NAME).write_text(saved.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -204,8 +204,9 @@ def _check_layout(path: Path, header: dict[str, Any], data_len: int) -> None:
         raise CorruptWeightsError(str(path), f"the tensors cover {end} bytes of data but the file holds {data_len}")
 
 
-def save_weights(model: Any, path: Path) -> None:
-    """Write a module's state dict as safetensors (shared tensors are cloned; contiguous).
+def save_weights(model: Any, path: Path, state: Any = None) -> None:
+    """Write a module's state dict (or ``state``, e.g. one gathered from a sharded model) as
+    safetensors (shared tensors are cloned; contiguous; on the CPU).
 
     The file gets the usual mode under the umask (safetensors itself leaves 0600).
     """
@@ -213,7 +214,8 @@ def save_weights(model: Any, path: Path) -> None:
 
     from zoo.fsutil import give_usual_mode
 
-    state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    source = model.state_dict() if state is None else state
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in source.items()}
     save_file(state, str(path), metadata={"format": "pt"})
     give_usual_mode(path)
 
@@ -234,6 +236,26 @@ def read_weights(path: Path) -> dict[str, Any]:
         return load_file(str(path))
     except Exception as exc:  # SafetensorError and friends: the header passed, the content did not
         raise CorruptWeightsError(str(path), f"safetensors could not read it ({type(exc).__name__}: {exc})") from None
+
+
+def check_state_fits(model: Any, state: Any) -> None:
+    """Check that ``state`` has exactly the model's keys (shapes are not compared: a sharded
+    model's own parameters are its shards).
+
+    Raises:
+        zoo.errors.ConfigError: naming the missing and unexpected keys.
+    """
+    from zoo.errors import ConfigError
+
+    own = model.state_dict()
+    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+    if missing or unexpected:
+        more = " (and more)" if max(len(missing), len(unexpected)) > 5 else ""
+        raise ConfigError(
+            f"The state dict to save does not fit the {type(model).__name__}: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}{more}. Pass the model's own full state dict (under FSDP: "
+            "Trainer.model_state_dict(), called on every rank)."
+        )
 
 
 def load_weights(model: Any, path: Path, migrate: Any = None) -> None:

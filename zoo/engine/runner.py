@@ -138,14 +138,16 @@ def _check_summary(recipe: Recipe, summary: Any) -> None:
 
 
 def _publish(
-    trainer: Any, recipe: Recipe, summary: dict[str, Any], arguments: dict[str, Any], applied: list[str],
-    seconds: float,
+    trainer: Any, state: dict[str, Any], recipe: Recipe, summary: dict[str, Any], arguments: dict[str, Any],
+    applied: list[str], seconds: float,
 ) -> Path:
     """Write recipe.json, the publish folder (card from what ran) with metrics.json, then summary.json.
 
-    ``arguments`` are the run's own (recipe, data, overrides as given, from_scratch): summary.json
-    records them so that a re-run with the same arguments knows the run is done. ``applied`` are
-    every override applied (``--from-scratch`` expanded), for the card.
+    ``state`` is the trainer's full model state (``Trainer.model_state_dict()``, gathered under
+    FSDP, where the module's own parameters are shards). ``arguments`` are the run's own (recipe,
+    data, overrides as given, from_scratch): summary.json records them so that a re-run with the
+    same arguments knows the run is done. ``applied`` are every override applied
+    (``--from-scratch`` expanded), for the card.
     """
     import zoo
     from zoo.engine import run_card
@@ -162,7 +164,7 @@ def _publish(
     ])
     data_as_written = not any(o.split("=", 1)[0].startswith(("dataset.", "eval_dataset.")) for o in applied)
     card = run_card.card_for(recipe, summary, reproduce, provenance, data_as_written=data_as_written)
-    publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card)
+    publish_dir = zoo.save(trainer.model, out_dir / "publish", card=card, state_dict=state)
     metrics = {"model": recipe.name, "synthetic": card["synthetic"], "metrics": card["metrics"], "provenance": provenance}
     run_card.write_json(publish_dir / run_card.METRICS_FILE, metrics)
     record = {
@@ -261,8 +263,9 @@ def run_recipe(
     seconds = time.perf_counter() - start
     label_synthetic(summary, synthetic_marker(recipe))
     publish_dir = None
+    state = trainer.model_state_dict()  # every rank: under FSDP gathering the full weights is a collective
     if trainer.context.is_main:
         arguments = {"recipe": ref, "data": data, "overrides": list(overrides), "from_scratch": from_scratch}
-        publish_dir = _publish(trainer, recipe, summary, arguments, applied, seconds)
+        publish_dir = _publish(trainer, state, recipe, summary, arguments, applied, seconds)
     teardown_distributed()
     return RecipeResult(recipe, Path(recipe.train.out_dir), publish_dir, summary)

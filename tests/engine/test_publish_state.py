@@ -1,0 +1,76 @@
+"""The publish folder holds ``Trainer.model_state_dict()`` (under FSDP: the full weights gathered on every
+rank), never the module's own, possibly sharded, state; on CPU the gathering is simulated."""
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from toys import register_toys
+
+from zoo.engine.distributed import DistContext
+from zoo.engine.runner import run_recipe
+from zoo.engine.trainer import Trainer
+from zoo.errors import ConfigError
+
+RECIPE_TOML = """
+model = "model/engine-toy"
+[train_data]
+name = "dataset/engine-toy"
+config = { size = 24 }
+[train]
+epochs = 1
+batch_size = 6
+lr = 0.05
+progress = false
+num_workers = 0
+"""
+
+
+@pytest.fixture
+def gathered(sandbox, monkeypatch):
+    """Trainer.model_state_dict stands in for FSDP's gathering: the module's state + 1 (each call:
+    the rank and the module's own state, recorded)."""
+    register_toys()
+    calls = []
+
+    def model_state_dict(self):
+        own = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        calls.append((self.context.rank, own))
+        return {k: v + 1 for k, v in own.items()}
+
+    monkeypatch.setattr(Trainer, "model_state_dict", model_state_dict)
+    return calls
+
+
+def test_publish_writes_the_gathered_state_not_the_modules_own(gathered, tmp_path):
+    import zoo
+
+    recipe = tmp_path / "toy.toml"
+    recipe.write_text(RECIPE_TOML)
+    result = run_recipe(str(recipe), data=str(tmp_path), out=str(tmp_path / "run"))
+    [(rank, own)] = gathered
+    saved = load_file(str(result.publish_dir / "model.safetensors"))
+    assert rank == 0 and saved.keys() == own.keys()
+    assert all(torch.equal(saved[k], own[k] + 1) for k in saved)  # the gathered state, not the module's
+    loaded = zoo.load(str(result.publish_dir)).state_dict()  # and the folder loads it (weights_sha256 of it)
+    assert all(torch.equal(loaded[k], saved[k]) for k in saved)
+
+
+def test_every_rank_gathers_and_only_rank_0_writes(gathered, tmp_path, monkeypatch):
+    recipe = tmp_path / "toy.toml"
+    recipe.write_text(RECIPE_TOML)
+    monkeypatch.setattr(DistContext, "is_main", property(lambda self: False))  # this process is rank 1
+    result = run_recipe(str(recipe), data=str(tmp_path), out=str(tmp_path / "run"))
+    assert [rank for rank, _ in gathered] == [0] and result.publish_dir is None  # it joined the collective, wrote nothing
+    assert not (tmp_path / "run" / "publish").exists() and not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_save_refuses_a_state_dict_with_other_keys(tmp_path, toy_model):
+    import zoo
+
+    state = dict(toy_model.state_dict())
+    extra = next(iter(state))
+    state.pop(extra)
+    state["not.a.key"] = torch.zeros(1)
+    with pytest.raises(ConfigError, match=rf"missing \['{extra}'\], unexpected \['not.a.key'\].*Trainer.model_state_dict"):
+        zoo.save(toy_model, tmp_path / "x", state_dict=state)
+    assert not (tmp_path / "x").exists()
