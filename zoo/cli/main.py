@@ -6,14 +6,22 @@ Errors never reach the user as a Python traceback (set ``ZOO_DEBUG=1`` to see on
 - a :class:`~zoo.errors.ZooError` prints ``error: <message>`` and exits 1;
 - any other exception prints one line naming its type, says to rerun with ``ZOO_DEBUG=1``, exits 1.
 
+Warnings (Python's ``warnings`` and the zoo's log records at WARNING) are printed as one
+``warning: <message>`` line each on stderr (``ZOO_DEBUG=1`` adds the category and where it came
+from).
+
 The handling lives in the root group's ``invoke``, which runs every subcommand, so plugin verbs
 get it without doing anything.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
@@ -51,6 +59,50 @@ def report_error(exc: BaseException) -> NoReturn:
     sys.exit(1)
 
 
+def format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
+    """``warning: <message>`` (a drop-in for :func:`warnings.formatwarning`)."""
+    where = f" ({category.__name__} at {filename}:{lineno})" if debug_mode() else ""
+    return f"warning: {message}{where}\n"
+
+
+class _WarningLines(logging.Handler):
+    """The zoo's log records at WARNING and above as ``warning: <message>`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            prefix = "warning" if record.levelno < logging.ERROR else "error"
+            click.secho(f"{prefix}: {record.getMessage()}", fg="yellow", err=True)
+        except Exception:  # noqa: BLE001 - a warning must never break the command
+            self.handleError(record)
+
+
+_ZOO_LOGGER = logging.getLogger("zoo")
+_HANDLER = _WarningLines(level=logging.WARNING)
+_depth = 0
+
+
+@contextmanager
+def cli_warnings() -> Iterator[None]:
+    """While a command runs, print warnings as ``warning: <message>`` lines (nested uses are one).
+
+    Only the format changes: which warnings show (the filters) does not, and code that records
+    warnings (``warnings.catch_warnings(record=True)``, pytest) still gets them.
+    """
+    global _depth
+    original = warnings.formatwarning
+    if _depth == 0:
+        warnings.formatwarning = format_warning
+        _ZOO_LOGGER.addHandler(_HANDLER)
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0:
+            warnings.formatwarning = original
+            _ZOO_LOGGER.removeHandler(_HANDLER)
+
+
 class ZooGroup(click.Group):
     """A click group that turns every non-click exception into a one-line message and exit 1."""
 
@@ -65,7 +117,8 @@ class ZooGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with cli_warnings():
+                return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors exit 2, --help/--version exit 0
         except (KeyboardInterrupt, EOFError):
@@ -146,11 +199,12 @@ def build_cli() -> click.Group:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the ``zoo`` command line."""
-    try:
-        build_cli()
-    except Exception as exc:  # e.g. two plugins declaring one catalog name
-        report_error(exc)
-    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="zoo")
+    with cli_warnings():  # plugins' warnings at import, too
+        try:
+            build_cli()
+        except Exception as exc:  # e.g. two plugins declaring one catalog name
+            report_error(exc)
+        cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="zoo")
 
 
 if __name__ == "__main__":  # pragma: no cover
