@@ -94,7 +94,7 @@ def metric_records(table: dict[str, Any], variant: str | None = None, *, every_v
     """Catalog/card metric rows: mean, std, n and the data measured on, per metric of a variant.
 
     Each row is ``{name, value, std, n, measured_on, setting}`` (the ``metrics.json`` of a
-    published checkpoint, CONTRACTS §2); ``setting`` names the ablation, the variant and the seeds.
+    published checkpoint: a catalog entry's ``metrics_file``, docs/architecture.md); ``setting`` names the ablation, the variant and the seeds.
 
     Args:
         table: an ablation table (:func:`zoo.ablation.run_spec`'s result or ``ablation.json``).

@@ -1,4 +1,4 @@
-"""The ablation spec: a recipe, its variants as override lists, seeds (CONTRACTS §6).
+"""The ablation spec: a recipe, its variants as override lists, seeds (docs/ablation.md).
 
 Written as an ``[ablations."<name>"]`` table in a plugin's catalog.toml (or the root
 registry.toml, addressed as ``registry:<name>``, or any TOML file as ``path/to/file.toml:<name>``)::
