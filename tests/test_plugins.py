@@ -165,6 +165,24 @@ def test_a_plugin_catalog_toml_is_read_with_its_ablations(monkeypatch: pytest.Mo
     assert host.statuses["xp"].catalog == ["x-recipe"]
 
 
+def test_add_takes_only_a_catalog_toml_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    legacy = plugin_module("legacy", {"model/l": "l:X"})
+
+    @zoo.hookimpl
+    def zoo_register_catalog(add):
+        add({"name": "l-recipe", "model": "model/l", "status": "recipe"})  # the removed dict form
+
+    legacy.zoo_register_catalog = zoo_register_catalog
+    good = catalog_module("good", _RECIPE.format(name="g-one"), tmp_path / "good", {"model/x": "g:X"})
+    host = discover(monkeypatch, FakeEntryPoint("legacy", legacy, "zoo-legacy"), FakeEntryPoint("good", good, "zoo-good"))
+    status = host.statuses["legacy"]
+    assert not status.loaded and "model/l" not in host.registry.entries  # all or nothing
+    assert "CatalogError" in status.error
+    assert "add() takes the path of the plugin's catalog.toml" in status.error and "got dict" in status.error
+    assert 'as [models."<name>"] tables' in status.error
+    assert host.statuses["good"].loaded and [p.names() for p in host.catalog_files()] == [["g-one"]]
+
+
 def test_a_bad_catalog_entry_fails_only_its_plugin_and_rolls_it_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bad = catalog_module("bad", '[models."b-one"]\nmodel = "model/x"\nstatus = "published"\n', tmp_path / "bad", {"expert/b": "b:X"})
     good = catalog_module("good", _RECIPE.format(name="g-one"), tmp_path / "good", {"model/x": "g:X"})

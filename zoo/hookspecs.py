@@ -21,8 +21,8 @@ def zoo_register_catalog(add: Any) -> None:
     """Contribute catalog entries: ``add(Path(__file__).with_name("catalog.toml"))``.
 
     The file has the schema of ``registry.toml`` (``[models."<name>"]``, ``[ablations."<name>"]``);
-    its entries are validated when the plugin loads. ``add(entry: dict, base_dir=...)`` is still
-    accepted for one entry, until every in-tree plugin ships a catalog.toml.
+    its entries are validated when the plugin loads. Anything but a path fails the plugin with a
+    ``CatalogError`` saying so.
     """
 
 

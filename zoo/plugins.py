@@ -33,7 +33,7 @@ from typing import Any
 import pluggy
 
 from zoo import hookspecs
-from zoo.catalog import read_catalog_toml, validate_entry
+from zoo.catalog import read_catalog_toml
 from zoo.catalog_files import CatalogFile, declared_names
 from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError, ZooError
 from zoo.registry import Registry, RegistryEntry, check_entry
@@ -274,18 +274,18 @@ class PluginHost:
             return
         status, catalog = staged.status, staged.catalog
 
-        def add(entry: dict[str, Any] | str | os.PathLike[str], base_dir: Path | str | None = None) -> None:
-            if isinstance(entry, (str, os.PathLike)):
-                try:
-                    part = read_catalog_toml(Path(entry), provider=status.distribution, owner=status.name)
-                except CatalogError:
-                    status.catalog += [n for n in declared_names(Path(entry)) if n not in status.catalog]
-                    raise
-            elif isinstance(entry, dict):  # legacy form, until every plugin ships a catalog.toml
-                base = Path(base_dir) if base_dir is not None else None
-                part = CatalogFile([validate_entry(dict(entry), base, status.distribution)])
-            else:
-                raise TypeError(f"add() takes a catalog.toml path (or an entry dict), got {type(entry).__name__}.")
+        def add(path: str | os.PathLike[str]) -> None:
+            if not isinstance(path, (str, os.PathLike)):
+                raise CatalogError(
+                    f"add() takes the path of the plugin's catalog.toml, e.g. add(Path(__file__).with_name("
+                    f"'catalog.toml')), got {type(path).__name__}. Write the entries there as [models.\"<name>\"] "
+                    "tables (the schema of registry.toml, docs/architecture.md); dict entries are no longer accepted."
+                )
+            try:
+                part = read_catalog_toml(Path(path), provider=status.distribution, owner=status.name)
+            except CatalogError:
+                status.catalog += [n for n in declared_names(Path(path)) if n not in status.catalog]
+                raise
             for name in part.names():
                 if name in status.catalog:
                     raise ValueError(f"{status.name} declares catalog entry {name!r} twice.")
