@@ -36,6 +36,16 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
 
 
 @pytest.fixture(scope="session")
+def in_tree_distributions() -> set[str]:
+    """The distribution names of the in-tree plugins (``plugins/*/pyproject.toml``): they implement
+    every API the core's catalog-wide tests check; only other (third-party, test) plugins may not."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1] / "plugins"
+    return {tomllib.loads(p.read_text(encoding="utf-8"))["project"]["name"] for p in root.glob("*/pyproject.toml")}
+
+
+@pytest.fixture(scope="session")
 def hub_server() -> Iterator["LocalHub"]:
     """One olah server for the whole session (it starts in about a second)."""
     from zoo.testing.hub_server import LocalHub

@@ -1,11 +1,11 @@
-"""The docs/methods decision tables say what the recipes run (CONTRACTS §9, issue 12).
+"""The docs/methods decision tables say what the recipes run (issue 12).
 
 A table is announced by ``<!-- recipe: NAME -->`` on the line before its header
 ``| choice | paper | release | ours (default) | switch | why |``. Each row's ``switch`` cell holds
 one or more backticked dotted keys into ``zoo recipe explain NAME --json``; its ``ours (default)``
 cell a backticked JSON or TOML literal. A row fails when a key does not exist in the resolved
 recipe or holds another value; a marker without a parsable table fails too (nothing is skipped
-silently). A page without any table is reported as an expected failure until its owner writes one.
+silently), and so does a method page without any table.
 """
 
 from __future__ import annotations
@@ -144,8 +144,7 @@ def _tables() -> list[Table]:
 
 @pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
 def test_every_method_page_has_a_decision_table(page: Path) -> None:
-    if not decision_tables(page):
-        pytest.xfail(f"{page.name} has no `<!-- recipe: NAME -->` decision table yet (its plugin owner writes it)")
+    assert decision_tables(page), f"{page.name} has no `<!-- recipe: NAME -->` decision table"
 
 
 @pytest.mark.parametrize("table", _tables(), ids=lambda t: f"{t.page.name}:{t.line}:{t.recipe}")

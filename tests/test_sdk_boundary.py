@@ -20,12 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {"zoo", "zoo.sdk"}
 ALLOWED_IN_TESTS = ALLOWED | {"zoo.testing"}
 
-#: In-tree plugins whose owners have not moved to the SDK yet. Strict xfail: a plugin that becomes
-#: clean fails here until it is removed from this set, so the set can only shrink (to empty).
-NOT_YET_ON_THE_SDK: set[str] = set()
-#: Names listed in zoo.sdk whose implementing module has not landed yet (owner in CONTRACTS.md).
-NOT_YET_LANDED: set[str] = set()
-
 
 def _plugin_dirs() -> list[str]:
     dirs = [p for p in sorted((ROOT / "plugins").iterdir()) if (p / "pyproject.toml").is_file()]
@@ -94,14 +88,7 @@ def boundary_violations_in(folder: Path) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize(
-    "plugin",
-    [
-        pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="plugin owner has not moved to zoo.sdk yet"))
-        if d in NOT_YET_ON_THE_SDK else d
-        for d in _plugin_dirs()
-    ],
-)
+@pytest.mark.parametrize("plugin", _plugin_dirs())
 def test_plugins_import_only_the_sdk(plugin: str) -> None:
     problems = boundary_violations(ROOT / plugin)
     assert not problems, "imports outside zoo / zoo.sdk (tests: + zoo.testing):\n" + "\n".join(problems)
@@ -119,18 +106,6 @@ def test_the_core_never_imports_a_plugin() -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="its owner has not landed the module yet"))
-        if n in NOT_YET_LANDED else n
-        for n in zoo.sdk.__all__
-    ],
-)
+@pytest.mark.parametrize("name", zoo.sdk.__all__)
 def test_every_sdk_name_resolves(name: str) -> None:
     assert getattr(zoo.sdk, name) is not None
-
-
-def test_the_waiting_lists_name_only_real_things() -> None:
-    assert NOT_YET_ON_THE_SDK <= set(_plugin_dirs())
-    assert NOT_YET_LANDED <= set(zoo.sdk.__all__)
