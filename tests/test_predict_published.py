@@ -55,3 +55,15 @@ def test_published_checkpoint_predicts_on_its_example(name: str, tmp_path: Path,
     assert prediction["files"], f"{name} drew no picture of its prediction"
     assert all(Path(f).is_file() and Path(f).parent == out for f in prediction["files"])
     assert json.loads((out / "predictions.json").read_text()) == document
+
+
+@pytest.mark.parametrize("name", _published())
+def test_building_a_published_name_gives_the_architecture_its_weights_load_into(name: str) -> None:
+    # zoo.build(name) must not quietly give the model's defaults: the entry's architecture is the
+    # checkpoint's config.json (a catalog entry without a config would build something else).
+    import zoo
+
+    loaded = zoo.load(name)
+    built = zoo.build(name)
+    assert built.config == loaded.config, f"zoo.build({name!r}) builds another architecture than zoo.load({name!r})"
+    assert sorted(built.state_dict()) == sorted(loaded.state_dict())

@@ -161,8 +161,20 @@ def catalog_entry(folder: Path) -> str:
         'reproduce = "zoo cmip-cil train-synth OUT"\n'
         'summary = "CMIP-CIL (reduced) pre-trained and run class-incrementally on SYNTHETIC shapes; demo and tests only"\n'
         'tags = ["point-cloud", "class-incremental", "cross-modal", "synthetic"]\n'
+        f'config = {_inline_toml(json.loads((folder / "config.json").read_text(encoding="utf-8"))["config"])}\n'
         f'[models."{SYNTH_NAME}".files]\n{files}\n'
     )
+
+
+def _inline_toml(value: Any) -> str:
+    """``value`` as a TOML inline value, so that zoo.build(SYNTH_NAME) builds the shipped architecture."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_inline_toml(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline_toml(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)  # str, int, float: JSON's spelling is TOML's
 
 
 def train_synthetic(out: str | Path, data: str | Path | None = None, seeds: list[int] | None = None,
