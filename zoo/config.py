@@ -84,8 +84,10 @@ def dotted_to_nested(overrides: dict[str, Any]) -> dict[str, Any]:
 def normalise_part_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Expand shorthand part overrides so they merge with the config's ``{name, config}`` tables.
 
-    ``encoder="encoder/y"`` replaces the part *and* its config overrides (a different component's
-    config would not fit), while ``encoder={"config": {...}}`` keeps the name.
+    An override naming another component (``encoder="encoder/y"`` or ``encoder={"name":
+    "encoder/y", "config": {...}}``) replaces the part *and* its config overrides (a different
+    component's config would not fit); one naming the same component, or none
+    (``encoder={"config": {...}}``), merges into the part's config (docs/architecture.md).
     """
     out: dict[str, Any] = {}
     for key, value in overrides.items():
