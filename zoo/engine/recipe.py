@@ -32,8 +32,8 @@ with this schema (validated by :class:`Recipe`, unknown keys are errors)::
 
 With ``runner`` set, ``zoo train`` calls ``runner(recipe, resume)`` instead of the holdout/LOSO
 protocol. It has :func:`zoo.engine.runner.run_holdout`'s contract: it returns the
-``zoo.engine.Trainer`` that trained the model to publish (its ``model`` is saved, its ``context``
-says which rank writes) and a summary dict with ``step``, ``epoch``, ``eval`` (metric name →
+``zoo.engine.Trainer`` that trained the model to publish (its ``model_state_dict()``, gathered on
+every rank, is saved with its ``model``'s config; its ``context`` says which rank writes) and a summary dict with ``step``, ``epoch``, ``eval`` (metric name →
 number), ``measured_on`` and ``setting``; the publish folder, card and ``recipe.json`` are then
 written as for any recipe. A runner may call ``run_holdout`` itself for a stage (e.g. pre-training).
 Its ``stages`` table is free-form here (``stages.<key>=value`` overrides reach it) and validated
@@ -43,7 +43,8 @@ A catalog entry carries the ``dataset``/``eval_dataset``/``train`` tables in its
 its ``summary``, ``license``, ``tags`` and ``data`` fill the card.
 
 Command-line changes: ``--data PATH`` sets ``root`` of both datasets, ``--out DIR`` sets
-``train.out_dir`` (default ``runs/<name>``), and ``key=value`` overrides reach the model config
+``train.out_dir`` (default ``runs/<name>``; a file, a link, or a folder already holding a run
+without ``--resume`` is refused), and ``key=value`` overrides reach the model config
 (``model.memory=None``, ``model.experts.texture=expert/x``), the datasets
 (``dataset.split=val``), the protocol (``protocol.kind=loso``), the train config
 (``train.epochs=3``) and a runner's stages (``stages.incremental.epochs=2``); see
