@@ -22,7 +22,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 
 def _failing_weights(monkeypatch) -> None:
-    def half_then_fail(model, path):
+    def half_then_fail(model, path, state=None):
         Path(path).write_bytes(b"half of the weights")
         raise OSError("disk full")
 
@@ -73,7 +73,7 @@ from pathlib import Path
 import torch, zoo
 import zoo.saving
 
-def killed(model, path):
+def killed(model, path, state=None):
     Path(path).write_bytes(b"half of the weights")
     os.kill(os.getpid(), signal.SIGKILL)
 
