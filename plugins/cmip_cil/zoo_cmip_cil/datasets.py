@@ -48,7 +48,8 @@ class MeshConfig(PointCloudConfig):
     image_size: int = Field(224, ge=8)
     masked_variants: int = Field(0, ge=0, description="masked copies per object (0: the whole object)")
     keep_range: tuple[float, float] = Field((0.25, 0.5), description="fraction of faces a masked copy keeps")
-    rotate_x_deg: float = Field(-90.0, description="rotation about x before use (ModelNet40's z-up -> y-up)")
+    rotate_x_deg: float = Field(-90.0, description="rotation about x before use (ModelNet40's z-up -> y-up)",
+                                json_schema_extra={"augmentation": False})  # fixed preprocessing, every split
     cache: bool = Field(False, description="keep items in memory after the first read (items are seeded)")
 
 
@@ -281,7 +282,8 @@ class ShapeNet55Config(MeshConfig):
 
     mesh_root: str = Field("", description="ShapeNetCore.v2 folder (<synset>/<id>/models/model_normalized.obj); '' = no views")
     render: bool = False  # views need mesh_root; the Point-BERT clouds alone are the test modality
-    rotate_x_deg: float = 0.0  # ShapeNetCore.v2 and Point-BERT's clouds are y-up already
+    rotate_x_deg: float = Field(0.0, description="ShapeNetCore.v2 and Point-BERT's clouds are y-up already",
+                                json_schema_extra={"augmentation": False})
 
 
 class ShapeNet55(_CloudStore, MeshDataset):
