@@ -8,6 +8,7 @@ their relative paths resolve against, for :mod:`zoo.ablation` (which owns their 
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,3 +124,23 @@ def read_catalog_file(
         CatalogAblation(name, owner, provider, base_dir, table) for name, table in _tables(data, "ablations", path).items()
     ]
     return CatalogFile(entries, ablations)
+
+
+def toml_inline(value: Any) -> str:
+    """``value`` (a JSON-like config) as a TOML inline value, for catalog entries a run prints.
+
+    Raises:
+        CatalogError: for ``None`` (TOML has no null: say what the field means, e.g. a string
+            the config maps to None) or a value of another type.
+    """
+    if isinstance(value, dict):
+        keys = (k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k) for k in value)
+        return "{ " + ", ".join(f"{k} = {toml_inline(v)}" for k, v in zip(keys, value.values())) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_inline(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return json.dumps(value)  # strings, integers and finite floats are spelled alike in JSON and TOML
+    raise CatalogError(f"{value!r} ({type(value).__name__}) has no TOML form; catalog configs hold tables, "
+                       "arrays, strings, numbers and booleans (TOML has no null).")

@@ -15,7 +15,8 @@ Groups (see docs/architecture.md, "The plugin SDK"):
   ``Dataset``, ``ComponentConfig``, ``Part``, ``OptionalPart``, ``PartRef``, ``build``,
   ``build_part``, ``resolve_config``, ``config_class``, ``merge_overrides``, ``hookimpl``
 - errors and warnings: ``ZooError``, ``InputError``, ``ConfigError``, ``CatalogError``, ...
-- catalog lookup: ``catalog_entry``, ``catalog_ablation``, ``CatalogEntry``, ``MetricRecord``
+- catalog lookup: ``catalog_entry``, ``catalog_ablation``, ``CatalogEntry``, ``MetricRecord``,
+  ``toml_inline`` (a config as a TOML inline value, for the catalog entry a run prints)
 - data quality: ``SkippedRecords`` (the ``strict`` switch of loaders), ``DataWarning``,
   ``atomic_output_dir`` (writers build into a temporary folder and rename at the end),
   ``write_synthetic_marker`` (labels generated data as synthetic)
@@ -72,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     # catalog lookup
     "catalog_entry": "zoo.catalog:catalog_entry",
     "catalog_ablation": "zoo.catalog:catalog_ablation",
+    "toml_inline": "zoo.catalog_files:toml_inline",
     "CatalogEntry": "zoo.catalog:CatalogEntry",
     "MetricRecord": "zoo.catalog:MetricRecord",
     # data quality and writers

@@ -152,6 +152,8 @@ def _sha256(path: Path) -> str:
 
 def catalog_entry(folder: Path) -> str:
     """The ``[models."cmip-cil-synth"]`` table to paste into catalog.toml, pinning ``folder``'s files."""
+    from zoo.sdk import toml_inline
+
     files = "\n".join(f'"{name}" = "sha256:{_sha256(folder / name)}"' for name in PINNED)
     return (
         f'[models."{SYNTH_NAME}"]\nmodel = "model/cmip-cil"\nstatus = "published"\n'
@@ -161,20 +163,9 @@ def catalog_entry(folder: Path) -> str:
         'reproduce = "zoo cmip-cil train-synth OUT"\n'
         'summary = "CMIP-CIL (reduced) pre-trained and run class-incrementally on SYNTHETIC shapes; demo and tests only"\n'
         'tags = ["point-cloud", "class-incremental", "cross-modal", "synthetic"]\n'
-        f'config = {_inline_toml(json.loads((folder / "config.json").read_text(encoding="utf-8"))["config"])}\n'
+        f'config = {toml_inline(json.loads((folder / "config.json").read_text(encoding="utf-8"))["config"])}\n'
         f'[models."{SYNTH_NAME}".files]\n{files}\n'
     )
-
-
-def _inline_toml(value: Any) -> str:
-    """``value`` as a TOML inline value, so that zoo.build(SYNTH_NAME) builds the shipped architecture."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_inline_toml(item)}" for key, item in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_inline_toml(item) for item in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value)  # str, int, float: JSON's spelling is TOML's
 
 
 def train_synthetic(out: str | Path, data: str | Path | None = None, seeds: list[int] | None = None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zoo.sdk import ablation_markdown
+from zoo.sdk import ablation_markdown, toml_inline
 
 SPEC = "depth-mer:paper"
 NAME = "depth-mer-synth"
@@ -195,21 +195,9 @@ def catalog_entry(folder: Path) -> str:
         f'source = "local-dir:checkpoints/{NAME}"',
         f'metrics_file = "checkpoints/{NAME}/metrics.json"',
         'license = "apache-2.0"',
-        f"config = {_toml(architecture)}",
+        f"config = {toml_inline(architecture)}",
         "",
         f'[models."{NAME}".files]',
         *(f'"{p.relative_to(folder).as_posix()}" = "sha256:{_sha256(p)}"' for p in files),
     ]) + "\n"
 
-
-def _toml(value: Any) -> str:
-    """A TOML inline value (tables, arrays, strings, numbers, booleans)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return repr(value)
