@@ -4,32 +4,18 @@ rank), never the module's own, possibly sharded, state; on CPU the gathering is 
 import pytest
 import torch
 from safetensors.torch import load_file
-from toys import register_toys
+from toys import write_toy_recipe
 
 from zoo.engine.distributed import DistContext
 from zoo.engine.runner import run_recipe
 from zoo.engine.trainer import Trainer
 from zoo.errors import ConfigError
 
-RECIPE_TOML = """
-model = "model/engine-toy"
-[train_data]
-name = "dataset/engine-toy"
-config = { size = 24 }
-[train]
-epochs = 1
-batch_size = 6
-lr = 0.05
-progress = false
-num_workers = 0
-"""
-
 
 @pytest.fixture
-def gathered(sandbox, monkeypatch):
+def gathered(toys, monkeypatch):
     """Trainer.model_state_dict stands in for FSDP's gathering: the module's state + 1 (each call:
     the rank and the module's own state, recorded)."""
-    register_toys()
     calls = []
 
     def model_state_dict(self):
@@ -44,8 +30,7 @@ def gathered(sandbox, monkeypatch):
 def test_publish_writes_the_gathered_state_not_the_modules_own(gathered, tmp_path):
     import zoo
 
-    recipe = tmp_path / "toy.toml"
-    recipe.write_text(RECIPE_TOML)
+    recipe = write_toy_recipe(tmp_path)
     result = run_recipe(str(recipe), data=str(tmp_path), out=str(tmp_path / "run"))
     [(rank, own)] = gathered
     saved = load_file(str(result.publish_dir / "model.safetensors"))
@@ -56,8 +41,7 @@ def test_publish_writes_the_gathered_state_not_the_modules_own(gathered, tmp_pat
 
 
 def test_every_rank_gathers_and_only_rank_0_writes(gathered, tmp_path, monkeypatch):
-    recipe = tmp_path / "toy.toml"
-    recipe.write_text(RECIPE_TOML)
+    recipe = write_toy_recipe(tmp_path)
     monkeypatch.setattr(DistContext, "is_main", property(lambda self: False))  # this process is rank 1
     result = run_recipe(str(recipe), data=str(tmp_path), out=str(tmp_path / "run"))
     assert [rank for rank, _ in gathered] == [0] and result.publish_dir is None  # it joined the collective, wrote nothing

@@ -3,46 +3,15 @@
 import json
 
 import pytest
-from toys import register_toys
+from toys import write_toy_recipe
 
 from zoo.engine import CheckpointWarning
 from zoo.engine.checkpointing import list_checkpoints
 
-RECIPE_TOML = """
-model = "model/engine-toy"
-[train_data]
-name = "dataset/engine-toy"
-config = { size = 24 }
-[train]
-epochs = 2
-batch_size = 6
-lr = 0.05
-progress = false
-num_workers = 0
-checkpoint_every = 1
-keep_checkpoints = 3
-max_steps = 3
-"""
-
-
-@pytest.fixture
-def toys(sandbox):
-    register_toys()
-
-
-@pytest.fixture
-def run():
-    from zoo.cli.main import build_cli
-
-    from click.testing import CliRunner
-
-    cli, runner = build_cli(), CliRunner()
-    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
 
 def test_train_resume_skips_a_corrupt_checkpoint_or_fails_in_one_line(toys, run, tmp_path):
-    recipe, out = tmp_path / "toy.toml", tmp_path / "run"
-    recipe.write_text(RECIPE_TOML)
+    recipe = write_toy_recipe(tmp_path, epochs=2, checkpoint_every=1, keep_checkpoints=3, max_steps=3)
+    out = tmp_path / "run"
     assert run("train", recipe, "--data", tmp_path, "--out", out).exit_code == 0  # stops at step 3 (max_steps)
     names = [p.name for p in list_checkpoints(out)]
     assert names == ["ckpt-s000000001-e00000-b0000001", "ckpt-s000000002-e00000-b0000002", "ckpt-s000000003-e00000-b0000003"]

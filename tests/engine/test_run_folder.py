@@ -4,40 +4,10 @@ import json
 import os
 
 import pytest
-from toys import register_toys
+from toys import write_toy_recipe
 
 from zoo.engine.runner import check_run_folder
 from zoo.errors import InputError
-
-RECIPE_TOML = """
-model = "model/engine-toy"
-[train_data]
-name = "dataset/engine-toy"
-config = { size = 24 }
-[train]
-epochs = 1
-batch_size = 6
-lr = 0.05
-progress = false
-num_workers = 0
-checkpoint_every = 2
-max_steps = 2
-"""
-
-
-@pytest.fixture
-def toys(sandbox):
-    register_toys()
-
-
-@pytest.fixture
-def run():
-    from click.testing import CliRunner
-
-    from zoo.cli.main import build_cli
-
-    cli, runner = build_cli(), CliRunner()
-    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def _snapshot(folder):
@@ -45,8 +15,7 @@ def _snapshot(folder):
 
 
 def test_a_second_run_into_a_finished_folder_is_refused_and_resume_continues_it(toys, run, tmp_path):
-    recipe, out = tmp_path / "toy.toml", tmp_path / "run"
-    recipe.write_text(RECIPE_TOML)
+    recipe, out = write_toy_recipe(tmp_path, checkpoint_every=2, max_steps=2), tmp_path / "run"
     assert run("train", recipe, "--data", tmp_path, "--out", out).exit_code == 0
     before = _snapshot(out)
     assert "summary.json" in before and "recipe.json" in before
@@ -63,8 +32,7 @@ def test_a_second_run_into_a_finished_folder_is_refused_and_resume_continues_it(
 
 
 def test_a_file_or_a_link_as_run_folder_is_refused_even_with_resume(toys, run, tmp_path):
-    recipe = tmp_path / "toy.toml"
-    recipe.write_text(RECIPE_TOML)
+    recipe = write_toy_recipe(tmp_path, checkpoint_every=2, max_steps=2)
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
     link = tmp_path / "link"

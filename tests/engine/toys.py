@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
 
 import zoo
@@ -98,6 +101,21 @@ def register_toys() -> None:
     registry = get_host().registry
     registry.add(RegistryEntry("model/engine-toy", "toys:ToyClassifier", distribution="engine-tests"))
     registry.add(RegistryEntry("dataset/engine-toy", "toys:ToyData", distribution="engine-tests"))
+
+
+#: The ``[train]`` settings every :func:`write_toy_recipe` recipe starts from.
+TOY_TRAIN = {"epochs": 1, "batch_size": 6, "lr": 0.05, "progress": False, "num_workers": 0}
+
+
+def write_toy_recipe(folder: Path, **train: object) -> Path:
+    """Write ``folder/toy.toml``: ``model/engine-toy`` trained on 24 ``dataset/engine-toy`` items, its
+    ``[train]`` table :data:`TOY_TRAIN` updated with ``train`` (numbers and booleans); returns the path."""
+    lines = ['model = "model/engine-toy"', "[train_data]", 'name = "dataset/engine-toy"', "config = { size = 24 }"]
+    # json.dumps writes numbers and booleans exactly as TOML spells them.
+    lines += ["[train]", *(f"{key} = {json.dumps(value)}" for key, value in {**TOY_TRAIN, **train}.items())]
+    path = folder / "toy.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 #: Every call of :func:`two_stage_runner` (the recipe-runner tests read it).
