@@ -6,8 +6,9 @@ and idempotent: it happens on the first query (``zoo.list``, ``zoo.build``...), 
 ``load_plugins()``, in two phases:
 
 1. **Stage** each selected plugin on its own: import it, let pluggy check its hook signatures, run
-   its registration hooks into a staging area (components checked for name and target, catalog
-   files read and every entry validated). Anything raising fails only that plugin.
+   its registration hooks into a staging area (:mod:`zoo.plugin_staging`: components checked for
+   name and target, catalog files read and every entry validated). Anything raising fails only
+   that plugin.
 2. **Commit**: compare what every staged plugin claims. A name claimed by two plugins fails *every*
    plugin involved, whatever the load order, unless exactly one of them registered it with
    ``override=True`` (that one wins). The survivors are committed whole; a failed plugin leaves
@@ -23,20 +24,18 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from zoo import hookspecs
-from zoo.catalog import read_catalog_toml
-from zoo.catalog_files import CatalogFile, declared_names
-from zoo.errors import CatalogError, DuplicateNameError, UnknownComponentError, ZooError
-from zoo.registry import Registry, RegistryEntry, check_entry
+from zoo.catalog_files import CatalogFile
+from zoo.errors import DuplicateNameError, UnknownComponentError, ZooError
+from zoo.plugin_staging import StagedPlugin, format_error, stage_catalog, stage_components
+from zoo.registry import Registry, RegistryEntry
 
 ENTRY_POINT_GROUP = "zoo.plugins"
 
@@ -101,16 +100,6 @@ class PluginConflictError(DuplicateNameError):
             f"was loaded (which one you meant cannot be guessed). Choose one: {choices}; or have the "
             "plugin that should win register the name with override=True.",
         )
-
-
-@dataclass
-class _Staged:
-    """A plugin whose hooks ran, with what it would register (nothing is committed yet)."""
-
-    plugin: Any
-    status: PluginStatus
-    components: list[tuple[RegistryEntry, bool]] = field(default_factory=list)
-    catalog: CatalogFile = field(default_factory=CatalogFile)
 
 
 def iter_entry_points() -> list[Any]:
@@ -217,87 +206,35 @@ class PluginHost:
 
     # -- staging -------------------------------------------------------------------------------
 
-    def _stage_entry_point(self, ep: Any, distribution: str, version: str) -> _Staged | None:
+    def _stage_entry_point(self, ep: Any, distribution: str, version: str) -> StagedPlugin | None:
         status = PluginStatus(ep.name, distribution, version, ep.value)
         self.statuses[ep.name] = status
         try:
             module = ep.load()
         except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down (nor exit)
-            status.error = _format_error(exc)
+            status.error = format_error(exc)
             return None
         return self._stage(module, status)
 
-    def _stage(self, plugin: Any, status: PluginStatus) -> _Staged | None:
+    def _stage(self, plugin: Any, status: PluginStatus) -> StagedPlugin | None:
         self.statuses[status.name] = status
         try:
             self.manager.register(plugin, name=status.name)
         except (Exception, SystemExit) as exc:  # pluggy validates hook signatures here
-            status.error = _format_error(exc)
+            status.error = format_error(exc)
             return None
-        staged = _Staged(plugin, status)
+        staged = StagedPlugin(plugin, status)
         try:
-            self._run_register_components(staged)
-            self._run_register_catalog(staged)
+            stage_components(staged)
+            stage_catalog(staged)
         except (Exception, SystemExit) as exc:
-            self._fail(staged, _format_error(exc))
+            self._fail(staged, format_error(exc))
             return None
         return staged
 
-    def _run_register_components(self, staged: _Staged) -> None:
-        impl = getattr(staged.plugin, "zoo_register_components", None)
-        if impl is None:
-            return
-        status = staged.status
-        seen: set[str] = set()  # (a set: a plugin may register thousands of names)
-
-        def register(
-            name: str,
-            target: str,
-            config: str | None = None,
-            summary: str = "",
-            aliases: tuple[str, ...] | list[str] = (),
-            override: bool = False,
-        ) -> None:
-            if name in seen:
-                raise ValueError(f"{status.name} registers {name!r} twice.")
-            entry = RegistryEntry(name, target, config, summary, status.distribution, status.version, tuple(aliases))
-            check_entry(entry)  # now, so that a typo fails this plugin only
-            seen.add(name)
-            staged.components.append((entry, override))
-            status.components.append(name)
-
-        impl(register=register)
-
-    def _run_register_catalog(self, staged: _Staged) -> None:
-        impl = getattr(staged.plugin, "zoo_register_catalog", None)
-        if impl is None:
-            return
-        status, catalog = staged.status, staged.catalog
-
-        def add(path: str | os.PathLike[str]) -> None:
-            if not isinstance(path, (str, os.PathLike)):
-                raise CatalogError(
-                    f"add() takes the path of the plugin's catalog.toml, e.g. add(Path(__file__).with_name("
-                    f"'catalog.toml')), got {type(path).__name__}. Write the entries there as [models.\"<name>\"] "
-                    "tables (the schema of registry.toml, docs/architecture.md); dict entries are no longer accepted."
-                )
-            try:
-                part = read_catalog_toml(Path(path), provider=status.distribution, owner=status.name)
-            except CatalogError:
-                status.catalog += [n for n in declared_names(Path(path)) if n not in status.catalog]
-                raise
-            for name in part.names():
-                if name in status.catalog:
-                    raise ValueError(f"{status.name} declares catalog entry {name!r} twice.")
-                status.catalog.append(name)
-            catalog.entries += part.entries
-            catalog.ablations += part.ablations
-
-        impl(add=add)
-
     # -- commit --------------------------------------------------------------------------------
 
-    def _commit(self, staged: list[_Staged]) -> None:
+    def _commit(self, staged: list[StagedPlugin]) -> None:
         conflicts = self._conflicts(staged)
         for item in staged:
             if item.status.name in conflicts:
@@ -314,7 +251,7 @@ class PluginHost:
             item.status.loaded = True
         _forget_cached_catalog()
 
-    def _conflicts(self, staged: list[_Staged]) -> dict[str, ZooError]:
+    def _conflicts(self, staged: list[StagedPlugin]) -> dict[str, ZooError]:
         """Plugin name → the collision that fails it (see the module docstring for the rule)."""
         claims: dict[tuple[str, str], list[tuple[PluginStatus, bool, bool]]] = {}  # (who, override, new)
 
@@ -361,7 +298,7 @@ class PluginHost:
         """The holder of an entry added directly with ``registry.add`` (no plugin)."""
         return PluginStatus(entry.distribution, entry.distribution, entry.version, "")
 
-    def _fail(self, staged: _Staged, message: str) -> None:
+    def _fail(self, staged: StagedPlugin, message: str) -> None:
         """Record a failure; nothing of the plugin stays registered (pluggy included)."""
         status = staged.status
         status.error, status.loaded = message, False
@@ -369,14 +306,6 @@ class PluginHost:
             self._withheld.setdefault(name, status.name)
         if self.manager.is_registered(staged.plugin):
             self.manager.unregister(staged.plugin)
-
-
-def _format_error(exc: BaseException) -> str:
-    if isinstance(exc, ZooError):  # our messages are complete; the raising line is ours, not the plugin's
-        return f"{type(exc).__name__}: {exc}"
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
-    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _forget_cached_catalog() -> None:
