@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -105,7 +106,7 @@ def test_cli_builds_jsonl_and_pngs_from_the_synthetic_set(tmp_path):
     assert {c["template"] for c in records[0]["conversations"]} == {"cer", "describe", "aus"}
     happy = [r for r in records if r["emotion"] == "happiness" and r["subject"] == "sub01"]
     assert happy and all(any(k["au"].endswith("12") for k in r["kept"]) for r in happy)
-    assert len(list((tmp_path / "show").glob("*.png"))) == 10
+    assert sorted(p.suffix for p in (tmp_path / "show").iterdir()) == [".png"] * 10  # no temporary file left
 
 
 def test_smic_layout_gets_flow_only_statements(tmp_path):
@@ -195,3 +196,49 @@ def test_sigterm_during_an_atomic_write_removes_the_temporary_file(tmp_path):
     assert stopped.value.code == 128 + signal.SIGTERM
     assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["u.jsonl"]
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+#: The largest file the capped build below may write: above its JSONL (~2 KB), below its PNG (~300 KB).
+FILE_CAP = 64 * 1024
+
+
+def _build_with_files_capped(tmp_path, *, killed: bool):
+    """``zoo unimer build --show`` on one synthetic clip in a child process whose files cannot grow
+    past :data:`FILE_CAP`, so that the PNG's write fails part way: with EFBIG (Python ignores
+    SIGXFSZ), or, with ``killed``, by the kernel's SIGXFSZ stopping the child in the middle of the
+    write, as a kill or a crash would."""
+    import os
+    import subprocess
+
+    from zoo_deft_llm.synth import SynthOptions, generate
+
+    generate(tmp_path / "data", SynthOptions(subjects=1, clips_per_subject=1, seed=1, extra_fear_row=False))
+    code = (
+        "import resource, signal, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({FILE_CAP}, resource.RLIM_INFINITY))\n"
+        "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"  # SIGXFSZ would dump core
+        + ("signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n" if killed else "")
+        + "from zoo_deft_llm.unimer.cli import unimer\nunimer(sys.argv[1:])\n"
+    )
+    args = _build_args(tmp_path / "data", tmp_path / "u.jsonl", "--show", str(tmp_path / "show"))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # a .pyc over the cap must not be what fails
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_a_png_write_failing_part_way_fails_the_build_and_leaves_no_png_nor_temporary_file(tmp_path):
+    done = _build_with_files_capped(tmp_path, killed=False)
+    assert done.returncode == 1 and "File too large" in done.stderr, done.stderr[-2000:]
+    assert list((tmp_path / "show").iterdir()) == []  # neither a truncated PNG nor its temporary sibling
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "show"]  # nor the JSONL or its temporary file
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE and SIGXFSZ")
+def test_a_build_killed_while_writing_a_png_leaves_no_truncated_png_under_its_name(tmp_path):
+    import signal
+
+    done = _build_with_files_capped(tmp_path, killed=True)
+    assert done.returncode == -signal.SIGXFSZ, done.stderr[-2000:]
+    [left] = (tmp_path / "show").iterdir()  # a PNG written in place would be here, cut at FILE_CAP
+    assert left.name.startswith(".casme2_") and ".png.tmp-" in left.name  # only the hidden sibling
+    assert left.stat().st_size == FILE_CAP and not (tmp_path / "u.jsonl").exists()

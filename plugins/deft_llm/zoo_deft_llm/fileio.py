@@ -1,10 +1,10 @@
 """Whole-or-absent single files: write a temporary sibling, rename it over the output at the end.
 
 The folder writers use :func:`zoo.sdk.atomic_output_dir`; this is its one-file counterpart for
-JSONL outputs (``zoo unimer build``, the Uni-MER files of ``train-synth --llm smollm2``). A run
-that fails, is interrupted (Ctrl-C) or is stopped with SIGTERM removes its temporary file and
-leaves an existing output untouched; only SIGKILL can leave the hidden ``.<name>.tmp-<pid>-<hex>``
-sibling behind, never a partial file under the output's name.
+``zoo unimer build``'s JSONL and ``--show`` PNGs and the Uni-MER files of ``train-synth --llm
+smollm2``. A run that fails, is interrupted (Ctrl-C) or is stopped with SIGTERM removes its
+temporary file and leaves an existing output untouched; only SIGKILL can leave the hidden
+``.<name>.tmp-<pid>-<hex>`` sibling behind, never a partial file under the output's name.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def build(dataset: str, root: str, out_path: str, show_dir: str | None, flow_met
 
     The JSONL is written to a hidden temporary sibling and renamed to --out at the end: a build
     that fails or is interrupted leaves no partial file and never touches an existing --out, which
-    is refused unless --overwrite is given (the check comes before any work).
+    is refused unless --overwrite is given (the check comes before any work). Each --show PNG is
+    written the same way, so none is ever truncated under its name.
     """
     from zoo_deft_llm.facs import load_table
     from zoo_deft_llm.fileio import atomic_output_file, check_output_file

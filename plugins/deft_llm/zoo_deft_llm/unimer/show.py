@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from zoo_deft_llm.facs import FacsTable, parse_aus
+from zoo_deft_llm.fileio import atomic_output_file
 from zoo_deft_llm.preprocess import PreparedClip
 from zoo_deft_llm.regions import landmark_boxes
 from zoo_deft_llm.unimer.constraint import ConstraintResult
@@ -69,9 +70,25 @@ def render(prepared: PreparedClip, result: ConstraintResult, aus: str | None, ta
 
 
 def write_show(out_dir: str | Path, record: dict, prepared: PreparedClip, result: ConstraintResult, table: FacsTable) -> Path:
-    """Write ``<out_dir>/<dataset>_<subject>_<clip>.png`` and return its path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{record['dataset']}_{record['subject']}_{record['clip']}.png".replace("/", "_")
-    cv2.imwrite(str(path), render(prepared, result, record["aus_labelled"], table, f"{record['id']}  emotion={record['emotion']}"))
+    """Write ``<out_dir>/<dataset>_<subject>_<clip>.png`` whole or not at all and return its path.
+
+    The picture is encoded in memory and written to a hidden temporary sibling that is renamed over
+    the final name (:func:`zoo_deft_llm.fileio.atomic_output_file`, as the JSONL is): a write that
+    fails, is interrupted or gets SIGTERM removes the sibling and leaves an earlier PNG of that name
+    as it was; a killed build may leave the hidden sibling, never a truncated PNG under the final
+    name. An existing PNG of that name is replaced once the new one is complete.
+
+    Raises:
+        InputError: if the PNG's path is a folder or a symbolic link.
+        OSError: if OpenCV cannot encode the picture or the file cannot be written (disk full...).
+    """
+    path = Path(out_dir) / f"{record['dataset']}_{record['subject']}_{record['clip']}.png".replace("/", "_")
+    image = render(prepared, result, record["aus_labelled"], table, f"{record['id']}  emotion={record['emotion']}")
+    # cv2.imwrite picks the format from the name (the temporary one has none) and only returns False
+    # on failure; encoding first and writing the bytes ourselves makes both explicit.
+    encoded, png = cv2.imencode(".png", image)
+    if not encoded:
+        raise OSError(f"OpenCV could not encode {path.name} as PNG.")
+    with atomic_output_file(path, overwrite=True) as work:
+        work.write_bytes(png.tobytes())
     return path
