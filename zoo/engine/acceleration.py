@@ -2,8 +2,8 @@
 
 accelerate places the model on this process's device, joins the process group ``torchrun`` /
 ``accelerate launch`` describe (gloo on CPU, nccl on GPU), wraps the step module in DDP or FSDP
-runs the forward under autocast for ``bf16``/``fp16``, scales the fp16
-loss (``GradScaler``), skips gradient all-reduce on micro-batches inside an accumulation group
+or hands it to DeepSpeed's ZeRO (:mod:`zoo.engine.deepspeed_zero`), runs the forward under
+autocast for ``bf16``/``fp16``, scales the fp16 loss (``GradScaler``), skips gradient all-reduce on micro-batches inside an accumulation group
 (``no_sync``), and clips gradients the way each strategy needs. What the engine keeps (sampling,
 checkpoints, the schedule) and why is written in docs/engine.md ("Decisions").
 
@@ -46,15 +46,19 @@ def _check_launcher(strategy: str) -> None:
 
 
 def _strategy_plugins(config: TrainConfig, processes: int, device: Any) -> dict[str, Any]:
-    """The FSDP plugin for ``config.strategy`` (the launcher's settings first, ours otherwise).
+    """The FSDP or DeepSpeed plugin for ``config.strategy`` (the launcher's settings first, ours otherwise).
 
     Raises:
-        ConfigError: for FSDP over CPU processes, and for ``deepspeed`` (see the message for why).
+        ConfigError: for FSDP over CPU processes, and DeepSpeed settings the engine refuses
+            (:func:`zoo.engine.deepspeed_zero.deepspeed_plugin`).
+        MissingDependencyError: for ``deepspeed`` without the deepspeed package.
     """
-    if config.strategy == "ddp":
-        # A previous Accelerator of this process may have set these; DDP must not inherit them.
+    # A previous Accelerator of this process may have set these; another strategy must not inherit
+    # them (build_accelerator sets DeepSpeed's again when it builds a DeepSpeed plugin).
+    os.environ["ACCELERATE_USE_DEEPSPEED"] = "false"
+    if config.strategy != "fsdp":
         os.environ["ACCELERATE_USE_FSDP"] = "false"
-        os.environ["ACCELERATE_USE_DEEPSPEED"] = "false"
+    if config.strategy == "ddp":
         return {}
     if config.strategy == "fsdp":
         if processes == 1:
@@ -72,12 +76,11 @@ def _strategy_plugins(config: TrainConfig, processes: int, device: Any) -> dict[
             fsdp_version=1, auto_wrap_policy="size_based_wrap", min_num_params=FSDP_MIN_NUM_PARAMS,
             use_orig_params=True, state_dict_type="FULL_STATE_DICT", sync_module_states=True,
         )}
-    raise ConfigError(
-        "train.strategy=deepspeed is not supported by the engine: DeepSpeed keeps its ZeRO-partitioned "
-        "optimizer state in its own pickled checkpoint format, which the engine's verified, pickle-free "
-        "checkpoints and bit-exact resume cannot hold. Use train.strategy=fsdp (docs/accelerate/fsdp.yaml) "
-        "to shard a model over GPUs."
-    )
+    if processes == 1 and not _LAUNCHER["deepspeed"]:
+        return {}  # one plain process: nothing to partition (trains as with ddp)
+    from zoo.engine.deepspeed_zero import deepspeed_plugin
+
+    return {"deepspeed_plugin": deepspeed_plugin(config, processes, launched=_LAUNCHER["deepspeed"])}
 
 
 _built_for: list[tuple[str, str]] = []  # (precision, strategy) of this process's last Accelerator
@@ -105,7 +108,8 @@ def build_accelerator(config: TrainConfig, tracker_names: list[str]) -> Any:
 
     Raises:
         ConfigError: for fp16 without a GPU, a launcher that contradicts ``strategy``, FSDP on
-            devices it cannot shard over, or ``strategy="deepspeed"``.
+            devices it cannot shard over, or DeepSpeed settings the engine refuses.
+        MissingDependencyError: for ``strategy="deepspeed"`` without the deepspeed package.
     """
     import torch
     from accelerate import Accelerator
@@ -125,6 +129,11 @@ def build_accelerator(config: TrainConfig, tracker_names: list[str]) -> Any:
             "only); on a CPU use train.precision=bf16 or fp32."
         )
     plugins = _strategy_plugins(config, state.num_processes, device)
+    if "deepspeed_plugin" in plugins:
+        # DeepSpeed autocasts itself (its torch_autocast mode) and accelerate takes DeepSpeed only
+        # from this variable and without cpu=True; on CPUs the gloo group joined above stays.
+        os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"
+        mixed, cpu = "no", False
     _reset_if_changed(mixed, config.strategy)
     accelerator = Accelerator(
         cpu=cpu,
@@ -138,6 +147,11 @@ def build_accelerator(config: TrainConfig, tracker_names: list[str]) -> Any:
         **plugins,
     )
     return accelerator
+
+
+def is_deepspeed(accelerator: Any) -> bool:
+    """Whether DeepSpeed's ZeRO engine trains the model (several processes under ``strategy="deepspeed"``)."""
+    return accelerator.distributed_type.value == "DEEPSPEED"
 
 
 def is_sharded(accelerator: Any) -> bool:

@@ -10,8 +10,9 @@ renamed into place with ``os.replace`` (atomic on POSIX); older checkpoints are 
 the new one has been read back and verified. Resume takes the newest checkpoint whose files match
 their manifest; a corrupt one (truncated, rewritten, missing file, flipped byte) is skipped with a
 :class:`~zoo.engine.errors.CheckpointWarning` naming it and why, and :class:`CheckpointError` is
-raised when none is usable. Nothing is unpickled (except DeepSpeed's own state under
-``strategy="deepspeed"``, see docs/engine.md), so a checkpoint cannot run code.
+raised when none is usable. Nothing is unpickled, so a checkpoint cannot run code; under
+``strategy="deepspeed"`` the ZeRO partitions are two more files of the same kinds
+(:mod:`zoo.engine.deepspeed_zero`).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _restore_rng(tensors: dict[str, torch.Tensor], scalars: dict[str, Any]) -> N
     np.random.set_state((np_kind, np_keys, np_pos, np_has_gauss, np_gauss))
 
 
-def _optimizer_split(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def split_optimizer_state(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Tensors (``optim.<param>.<key>``) and JSON of an optimizer state dict.
 
     Parameters are integers (``optimizer.state_dict()``) or dotted names (torch's full
@@ -98,7 +99,7 @@ def _optimizer_split(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], di
     return tensors, {"param_groups": state["param_groups"], "plain_state": plain, "named_params": named}
 
 
-def _optimizer_join(tensors: dict[str, torch.Tensor], sidecar: dict[str, Any]) -> dict[str, Any]:
+def join_optimizer_state(tensors: dict[str, torch.Tensor], sidecar: dict[str, Any]) -> dict[str, Any]:
     key_of = (lambda p: p) if sidecar.get("named_params") else int
     state: dict[Any, dict[str, Any]] = {}
     for name, value in tensors.items():
@@ -147,7 +148,7 @@ def save_checkpoint(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     rng_tensors, rng_scalars = _rng_state()
-    optim_tensors, optim_sidecar = _optimizer_split(state.optimizer)
+    optim_tensors, optim_sidecar = split_optimizer_state(state.optimizer)
     # Clone to contiguous CPU tensors: safetensors refuses shared or strided storage.
     tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in state.model.items()}
     tensors.update({k: v.detach().cpu().contiguous() for k, v in {**optim_tensors, **rng_tensors}.items()})
@@ -202,7 +203,7 @@ class LoadedCheckpoint:
         return {k[len("model."):]: v for k, v in self.tensors.items() if k.startswith("model.")}
 
     def optimizer_state(self) -> dict[str, Any]:
-        return _optimizer_join(self.tensors, self.sidecar["optimizer"])
+        return join_optimizer_state(self.tensors, self.sidecar["optimizer"])
 
     def restore_rng(self) -> None:
         _restore_rng(self.tensors, self.sidecar["rng"])
@@ -213,15 +214,29 @@ class LoadedCheckpoint:
         Raises:
             CheckpointError: if the model's parameters or the optimizer's groups do not match.
         """
+        self.restore_model(model)
         try:
-            model.load_state_dict(self.model_state(), strict=True)
             optimizer.load_state_dict(self.optimizer_state())
         except (RuntimeError, ValueError, KeyError) as exc:
             raise CheckpointError(
-                f"{self.path} does not fit this model or optimizer ({exc}). Resume with the same model config "
+                f"{self.path} does not fit this optimizer ({exc}). Resume with the same model config "
                 "and train settings, or start a fresh run in another --out folder."
             ) from None
         self.restore_optional(scheduler, scaler)
+
+    def restore_model(self, model: torch.nn.Module) -> None:
+        """Load the model's weights strictly.
+
+        Raises:
+            CheckpointError: if the model's parameters do not match.
+        """
+        try:
+            model.load_state_dict(self.model_state(), strict=True)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise CheckpointError(
+                f"{self.path} does not fit this model ({exc}). Resume with the same model config "
+                "and train settings, or start a fresh run in another --out folder."
+            ) from None
 
     def restore_optional(self, scheduler: Any, scaler: Any) -> None:
         """Load the scheduler and loss-scaler states (where both sides have one) and the RNG states."""

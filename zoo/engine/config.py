@@ -39,6 +39,9 @@ class TrainConfig(BaseModel):
     strategy: Literal["ddp", "fsdp", "deepspeed"] = Field(
         "ddp", description="how several processes share the work; one process: no effect"
     )
+    zero_stage: Literal[1, 2] = Field(
+        2, description="strategy=deepspeed: ZeRO stage (1: optimizer states partitioned; 2: and gradients)"
+    )
     trackers: list[str] = Field(default_factory=lambda: ["jsonl"], description="where metrics go")
     num_workers: int | None = Field(
         None, ge=0, description="loader worker processes; None: min(CPUs per process - 1, 4), at least 1"

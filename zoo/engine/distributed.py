@@ -57,6 +57,16 @@ def gather_objects(obj: Any, context: DistContext) -> list[Any]:
     return gathered
 
 
+def gather_to_main(obj: Any, context: DistContext) -> list[Any] | None:
+    """Every rank's ``obj`` on rank 0, in rank order (``None`` on the other ranks; pickled between
+    our own processes only). Unlike :func:`gather_objects`, only rank 0 holds all of them."""
+    if not context.distributed:
+        return [obj]
+    gathered: list[Any] | None = [None] * context.world_size if context.is_main else None
+    dist.gather_object(obj, gathered, dst=0)
+    return gathered
+
+
 def mean_across_ranks(values: dict[str, float], context: DistContext) -> dict[str, float]:
     """The mean over ranks of scalar values (losses for the log; not used for metrics)."""
     if not context.distributed or not values:

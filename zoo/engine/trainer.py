@@ -5,7 +5,8 @@ and ``metric`` (a name in :mod:`zoo.metrics`); the trainer supplies optimisation
 gradient accumulation, seeding and determinism, verified checkpoints with bit-exact mid-epoch
 resume, the JSONL log and trackers, and the progress bar. Device placement, mixed precision
 (autocast, fp16 loss scaling), DDP/FSDP wrapping, ``no_sync`` inside accumulation groups and
-gradient clipping are accelerate's (:mod:`zoo.engine.acceleration`); ``torchrun`` and
+gradient clipping are accelerate's (DeepSpeed's ZeRO engine under ``strategy="deepspeed"``,
+:mod:`zoo.engine.deepspeed_zero`) (:mod:`zoo.engine.acceleration`); ``torchrun`` and
 ``accelerate launch`` start the processes.
 
 A model may define ``metric_options`` (a dict, e.g. ``{"num_classes": 5}``) passed to its
@@ -23,11 +24,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from zoo.engine import acceleration
+from zoo.engine import acceleration, deepspeed_zero
 from zoo.engine.checkpointing import Position, TrainingState, load_latest_checkpoint, quarantine, save_checkpoint
 from zoo.engine.config import TrainConfig
 from zoo.engine.data import ResumableDistributedSampler, make_loader, move_to_device, resolve_num_workers
-from zoo.engine.distributed import DistContext, barrier, mean_across_ranks
+from zoo.engine.distributed import DistContext, barrier, gather_to_main, mean_across_ranks
 from zoo.engine.errors import CheckpointError, TrainingError, TrainingInterrupted
 from zoo.engine.progress import ProgressDisplay
 from zoo.engine.stepping import (
@@ -79,6 +80,7 @@ class Trainer(EvaluationMixin):
             configure_determinism()
         # FSDP places (and shards) a model it trains itself: a whole copy per GPU first may not fit.
         self._sharded = acceleration.is_sharded(acc) and train_data is not None
+        self._deepspeed = acceleration.is_deepspeed(acc) and train_data is not None
         self.model = model if self._sharded else model.to(self.context.device)
         self.train_data, self.eval_data = train_data, eval_data
         self.hooks, self.resume = list(hooks), resume
@@ -88,7 +90,14 @@ class Trainer(EvaluationMixin):
         # Evaluation-only trainers (``zoo eval``) need no optimizer, and may hold frozen models.
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: Any = None
-        if train_data is not None:
+        if self._deepspeed:
+            # DeepSpeed takes the model and its optimizer together: it partitions the optimizer's state.
+            self.optimizer = self._build_optimizer(self._steps)
+            deepspeed_zero.size_buckets(acc, self._steps)
+            self._wrapped, self._optimizer = acc.prepare(self._steps, self.optimizer)
+            self._zero = deepspeed_zero.zero_optimizer(self._optimizer)
+            self.scheduler = self._build_scheduler()
+        elif train_data is not None:
             # Wrap first, then build the optimizer on the wrapped module's parameters: FSDP (version
             # 1) replaces them, and accelerate re-points an earlier optimizer only on TPUs.
             self._wrapped = acc.prepare(self._steps)
@@ -147,15 +156,22 @@ class Trainer(EvaluationMixin):
         return self.model.state_dict()
 
     def _training_state(self) -> TrainingState:
+        write_extra = None
         if self._sharded:
             model_state, optim_state = acceleration.sharded_state(self._wrapped, self.optimizer)
+        elif self._deepspeed:
+            # Every rank holds the whole model but only its partition of the optimizer: gather those.
+            model_state, optim_state = self.model.state_dict(), {"state": {}, "param_groups": []}
+            records = gather_to_main(deepspeed_zero.partition_record(self._zero), self.context)
+            if records is not None:
+                write_extra = lambda folder: deepspeed_zero.write_partitions(folder, records)  # noqa: E731
         else:
             model_state, optim_state = self.model.state_dict(), self.optimizer.state_dict()
         scaler = self.accelerator.scaler
         return TrainingState(
             model=model_state, optimizer=optim_state,
             scheduler=self.scheduler.state_dict() if self.scheduler is not None else None,
-            scaler=scaler.state_dict() if scaler is not None else None,
+            scaler=scaler.state_dict() if scaler is not None else None, write_extra=write_extra,
         )
 
     def save_checkpoint(self) -> None:
@@ -187,9 +203,19 @@ class Trainer(EvaluationMixin):
                 f"accumulate={then[2]}; resume it with the same layout (now {now[0]} process(es), "
                 f"batch_size={now[1]}, accumulate={now[2]})."
             )
+        if deepspeed_zero.has_partitions(loaded.path) != self._deepspeed:
+            raise CheckpointError(
+                f"{loaded.path} was written {'with' if not self._deepspeed else 'without'} DeepSpeed ZeRO partitions; "
+                f"this run {'uses' if self._deepspeed else 'does not use'} them. Resume with the strategy and "
+                "number of processes that wrote it (train.strategy=deepspeed needs several processes)."
+            )
         if self._sharded:
             acceleration.load_sharded_state(self._wrapped, self.optimizer, loaded.model_state(), loaded.optimizer_state())
             loaded.restore_optional(self.scheduler, self.accelerator.scaler)
+        elif self._deepspeed:
+            loaded.restore_model(self.model)
+            deepspeed_zero.load_partitions(self._zero, deepspeed_zero.read_partitions(loaded.path), self.context.rank)
+            loaded.restore_optional(self.scheduler, None)
         else:
             loaded.restore(self.model, self.optimizer, self.scheduler, self.accelerator.scaler)
         self.position = position
@@ -284,18 +310,25 @@ class Trainer(EvaluationMixin):
     def _micro_step(self, batch: Any, size: int, closes: bool, first: bool) -> dict[str, torch.Tensor]:
         """Forward and backward of one micro-batch; gradients sum over the group (all-reduced at its end)."""
         acc = self.accelerator
-        if first:  # the raw optimizer: accelerate's wrapper inspects zero_grad's signature on every call
+        if first and not self._deepspeed:  # the raw optimizer: accelerate's wrapper inspects zero_grad's signature on every call
             self.optimizer.zero_grad(set_to_none=True)
         # Inside a group, DDP/FSDP skip the gradient all-reduce: it runs once, on the closing batch.
-        with nullcontext() if closes else acc.no_sync(self._wrapped):
+        # DeepSpeed is told where the group ends instead; it reduces, clips, steps and zeroes there.
+        with nullcontext() if closes or self._deepspeed else acc.no_sync(self._wrapped):
             losses = self._wrapped(move_to_device(batch, self.context.device))
             loss = total_loss(losses)
+            if self._deepspeed:
+                acc.sync_gradients = closes
             # accelerate divides by `accumulate`; a short last group of an epoch is averaged over its size.
             acc.backward(loss if size == self.config.accumulate else loss * (self.config.accumulate / size))
         return {"loss": loss.detach(), **{k: v.detach().reshape(()) for k, v in losses.items() if k != "loss"}}
 
     def _optimizer_step(self) -> None:
         self.accelerator.sync_gradients = True  # our groups decide; never a stale flag from elsewhere
+        if self._deepspeed:  # DeepSpeed clipped and stepped inside the group's last backward
+            if self.scheduler is not None and deepspeed_zero.step_was_applied(self.accelerator):
+                self.scheduler.step()
+            return
         if self.config.grad_clip is not None:
             self.accelerator.clip_grad_norm_(self._wrapped.parameters(), self.config.grad_clip)
         if self.accelerator.scaler is not None:
