@@ -196,3 +196,33 @@ def test_one_plain_process_trains_a_deepspeed_recipe_as_with_ddp(tmp_path):
     assert not acceleration.is_deepspeed(trainer.accelerator)
     trainer.fit()
     assert not deepspeed_zero.has_partitions(list_checkpoints(tmp_path / "one")[-1])
+
+
+_TWO_TRAINERS = """
+import sys
+sys.path.insert(0, {here!r})
+from toys import ToyData, build_toy
+from zoo.engine import TrainConfig, Trainer
+from zoo.engine.distributed import teardown_distributed
+for index, batch_size in enumerate([2, 4]):
+    config = TrainConfig(epochs=1, batch_size=batch_size, strategy="deepspeed", out_dir={out!r} + str(index), progress=False)
+    trainer = Trainer(build_toy(dropout=0.0), config, train_data=ToyData(size=36))
+    settings = trainer.accelerator.state.deepspeed_plugin.deepspeed_config
+    steps = trainer.fit()["step"]
+    sys.stdout.write(f"run {{index}} {{settings['train_micro_batch_size_per_gpu']}} {{settings['train_batch_size']}} {{steps}}\\n")
+teardown_distributed()
+"""
+
+
+@needs_two_devices
+def test_each_trainer_of_a_process_gets_its_own_deepspeed_settings(tmp_path):
+    # LOSO folds + the final model, or multi-stage recipes, build several trainers per process;
+    # accelerate would keep the first one's DeepSpeed plugin (or refuse the second).
+    script = tmp_path / "two_trainers.py"
+    script.write_text(_TWO_TRAINERS.format(here=str(HERE), out=str(tmp_path / "run")))
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script)]
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = sorted(line for line in done.stdout.splitlines() if line.startswith("run "))
+    # 36 samples over 2 ranks: 9 micro-batches of 2 per rank, then 5 of 4 (the last one short).
+    assert lines == ["run 0 2 4 9", "run 0 2 4 9", "run 1 4 8 5", "run 1 4 8 5"]

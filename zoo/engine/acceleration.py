@@ -86,10 +86,14 @@ def _strategy_plugins(config: TrainConfig, processes: int, device: Any) -> dict[
 _built_for: list[tuple[str, str]] = []  # (precision, strategy) of this process's last Accelerator
 
 
-def _reset_if_changed(mixed: str, strategy: str) -> None:
+def _reset_if_changed(mixed: str, strategy: str, deepspeed: bool) -> None:
     from accelerate.state import AcceleratorState
 
-    if AcceleratorState._shared_state and _built_for and _built_for[-1] != (mixed, strategy):
+    # accelerate takes a DeepSpeed plugin only in the first Accelerator of a state: each trainer's
+    # own (batch sizes may differ between LOSO's final model and multi-stage recipes) needs a reset.
+    if AcceleratorState._shared_state and deepspeed:
+        AcceleratorState._reset_state(reset_partial_state=False)
+    elif AcceleratorState._shared_state and _built_for and _built_for[-1] != (mixed, strategy):
         AcceleratorState._reset_state(reset_partial_state=False)
     elif AcceleratorState._shared_state and not _built_for and AcceleratorState().mixed_precision != mixed:
         AcceleratorState._reset_state(reset_partial_state=False)  # someone else's Accelerator came first
@@ -134,7 +138,7 @@ def build_accelerator(config: TrainConfig, tracker_names: list[str]) -> Any:
         # from this variable and without cpu=True; on CPUs the gloo group joined above stays.
         os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"
         mixed, cpu = "no", False
-    _reset_if_changed(mixed, config.strategy)
+    _reset_if_changed(mixed, config.strategy, deepspeed="deepspeed_plugin" in plugins)
     accelerator = Accelerator(
         cpu=cpu,
         mixed_precision=mixed,
