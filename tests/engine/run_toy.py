@@ -1,7 +1,7 @@
 """Worker script: train the toy model (used by the kill/resume and torchrun tests).
 
 Usage: python run_toy.py OUT_DIR [--resume] [--batch-size N] [--accumulate A] [--precision P] [--strategy S] [--zero-stage Z]
-                          [--sleep S] [--micro-sleep S] [--epochs E]
+                          [--grad-clip G]                          [--sleep S] [--micro-sleep S] [--epochs E]
 Prints ``step N`` after every optimizer step (and ``micro N`` after every micro-batch's forward
 with ``--micro-sleep``) and saves the final weights to ``OUT_DIR/final-rank<r>.safetensors``.
 """
@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--strategy", default="ddp")
     parser.add_argument("--zero-stage", type=int, default=2)
+    parser.add_argument("--grad-clip", type=float, default=None)
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--micro-sleep", type=float, default=None, help="print 'micro N' and sleep per micro-batch")
     parser.add_argument("--epochs", type=int, default=RUN["epochs"])
@@ -68,7 +69,7 @@ def main() -> None:
         sys.stdout.flush()
         time.sleep(args.sleep)
 
-    settings = {"epochs": args.epochs, "batch_size": args.batch_size, "accumulate": args.accumulate, "precision": args.precision, "strategy": args.strategy, "zero_stage": args.zero_stage}
+    settings = {"epochs": args.epochs, "batch_size": args.batch_size, "accumulate": args.accumulate, "precision": args.precision, "strategy": args.strategy, "zero_stage": args.zero_stage, "grad_clip": args.grad_clip}
     config = TrainConfig(**{**RUN, **settings, "out_dir": args.out_dir})
     model = build_toy(dropout=args.dropout)
     if args.micro_sleep is not None:

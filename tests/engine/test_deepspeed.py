@@ -68,17 +68,22 @@ def _weights(out: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor
 @needs_two_devices
 def test_zero2_trains_like_one_process_and_stores_partitions_that_add_up_to_the_model(tmp_path):
     out = tmp_path / "zero2"
-    _run(out, "--batch-size", "2", "--accumulate", "2", "--dropout", "0", "--noise", "0")
+    _run(out, "--batch-size", "2", "--accumulate", "2", "--dropout", "0", "--noise", "0", "--grad-clip", "0.05")
     rank0, rank1 = _weights(out)
     assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)  # ZeRO 1/2 keep whole replicas in sync
 
-    # The same global batch (2 processes x 2 micro-batches x 2) as one process with batch 8.
+    # The same global batch (2 processes x 2 micro-batches x 2) as one process with batch 8, with the
+    # same clipping (DeepSpeed clips the global gradient norm itself, from train.grad_clip).
     torch.set_num_threads(1)
-    config = TrainConfig(**{**RUN, "batch_size": 8, "out_dir": str(tmp_path / "one")})
-    single = Trainer(build_toy(dropout=0.0), config, train_data=ToyData(**{**DATA, "noise": 0.0}))
-    single.fit()
-    for key, value in single.model.state_dict().items():
+    single = {}
+    for clip in (0.05, None):
+        config = TrainConfig(**{**RUN, "batch_size": 8, "grad_clip": clip, "out_dir": str(tmp_path / f"one-{clip}")})
+        trainer = Trainer(build_toy(dropout=0.0), config, train_data=ToyData(**{**DATA, "noise": 0.0}))
+        trainer.fit()
+        single[clip] = trainer.model.state_dict()
+    for key, value in single[0.05].items():
         torch.testing.assert_close(rank0[key], value, rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(single[None]["hidden.weight"], single[0.05]["hidden.weight"], atol=1e-3)  # it clipped
 
     # The last checkpoint: its ZeRO files are in the manifest, and the two ranks' fp32 master
     # partitions, laid end to end, are the model's parameters flattened in order (fp32 = exact).
