@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from click.testing import CliRunner
 from safetensors.torch import load_file
-from toys import ToyData, register_toys
+from toys import ToyData
 
 import zoo
 from zoo.engine.checkpointing import list_checkpoints
@@ -34,19 +33,6 @@ progress = false
 summary = "engine test toy"
 license = "mit"
 """
-
-
-@pytest.fixture
-def toys(sandbox):
-    register_toys()
-
-
-@pytest.fixture
-def run():
-    from zoo.cli.main import build_cli
-
-    cli, runner = build_cli(), CliRunner()
-    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_parse_value_reads_json_toml_and_strings():

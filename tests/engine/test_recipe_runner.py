@@ -4,7 +4,6 @@ import json
 
 import pytest
 import torch
-from click.testing import CliRunner
 from safetensors.torch import load_file
 
 from zoo.engine.checkpointing import load_latest_checkpoint
@@ -37,14 +36,6 @@ def toys(sandbox):
     register_toys()
     RUNNER_CALLS.clear()
     return RUNNER_CALLS
-
-
-@pytest.fixture
-def run():
-    from zoo.cli.main import build_cli
-
-    cli, runner = build_cli(), CliRunner()
-    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_runner_is_called_with_its_stages_and_its_model_is_published(toys, run, tmp_path):
