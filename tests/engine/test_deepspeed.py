@@ -182,6 +182,9 @@ def test_a_launcher_config_file_that_disagrees_with_the_recipe_is_refused(tmp_pa
     monkeypatch.setenv("ACCELERATE_DEEPSPEED_CONFIG_FILE", str(config_file))
     with pytest.raises(ConfigError, match="train_micro_batch_size_per_gpu=16.*gives 8.*'auto'"):
         _plugin(launched=True)
+    config_file.write_text(json.dumps({"gradient_accumulation_steps": "atuo", "zero_optimization": {"stage": 2}}))
+    with pytest.raises(ConfigError, match="gradient_accumulation_steps=atuo"):
+        _plugin(launched=True)
     config_file.write_text(json.dumps({"optimizer": {"type": "Adam"}, "zero_optimization": {"stage": 2}}))
     with pytest.raises(ConfigError, match="'optimizer' section"):
         _plugin(launched=True)

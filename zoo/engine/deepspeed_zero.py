@@ -107,7 +107,7 @@ def _fill(ds_config: dict[str, Any], config: TrainConfig, world_size: int) -> No
     }
     for key, value in wanted.items():
         given = ds_config.get(key)
-        if given not in _AUTO and float(given) != float(value):
+        if given not in _AUTO and not _same_number(given, value):
             raise ConfigError(
                 f"The DeepSpeed config sets {key}={given}, the recipe's [train] gives {value}. "
                 f"Set {key} to 'auto' in the DeepSpeed config (the recipe decides)."
@@ -122,6 +122,13 @@ def _fill(ds_config: dict[str, Any], config: TrainConfig, world_size: int) -> No
         ds_config[mode] = {"enabled": False}
     ds_config["torch_autocast"] = {"enabled": config.precision == "bf16", "dtype": "bfloat16"}
     ds_config.setdefault("zero_optimization", {})["stage"] = config.zero_stage
+
+
+def _same_number(given: Any, value: float) -> bool:
+    try:
+        return float(given) == float(value)
+    except (TypeError, ValueError):  # e.g. a typo for "auto": not the recipe's value either
+        return False
 
 
 #: DeepSpeed's default reduce/all-gather bucket (elements); it allocates two such buffers per micro-step.
