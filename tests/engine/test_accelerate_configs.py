@@ -15,6 +15,7 @@ EXPECTED = {  # name: (distributed type, processes, machines)
     "fsdp.yaml": ("FSDP", 8, 1),
     "fsdp_multi_node.yaml": ("FSDP", 16, 2),
     "deepspeed.yaml": ("DEEPSPEED", 8, 1),
+    "deepspeed_multi_node.yaml": ("DEEPSPEED", 16, 2),
 }
 
 
@@ -68,6 +69,8 @@ def _check_deepspeed_launch(args):
     from zoo.engine.deepspeed_zero import deepspeed_plugin
 
     args.deepspeed_fields_from_accelerate_config = "zero_stage,offload_optimizer_device,offload_param_device"
+    if args.num_machines > 1:  # "standard": accelerate runs torchrun on each node, not DeepSpeed's pdsh runner
+        assert args.deepspeed_multinode_launcher == "standard"
     env = {k: v for k, v in prepare_deepspeed_cmd_env(args)[1].items() if k.startswith("ACCELERATE_")}
     assert env["ACCELERATE_USE_DEEPSPEED"] == "true" and env["ACCELERATE_DEEPSPEED_ZERO_STAGE"] == "2"
     patch = pytest.MonkeyPatch()
