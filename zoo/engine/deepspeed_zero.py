@@ -22,6 +22,7 @@ optimizer/parameter offload and ZeRO stage 3 (parameter sharding: use ``strategy
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ def deepspeed_plugin(config: TrainConfig, world_size: int, launched: bool) -> An
             "train.precision=fp16 is not supported with train.strategy=deepspeed (DeepSpeed's fp16 keeps "
             "16-bit weights and its own loss scaler); use train.precision=bf16, or strategy=ddp/fsdp for fp16."
         )
+    # DeepSpeed 0.19 calls torch's deprecated all_gather_into_tensor every step; nothing a user can change.
+    warnings.filterwarnings("ignore", message=r"`torch\.distributed\.all_gather_into_tensor` is deprecated",
+                            category=FutureWarning)
     plugin = DeepSpeedPlugin() if launched else DeepSpeedPlugin(zero_stage=config.zero_stage)
     _check_launcher_settings(plugin, config)
     _fill(plugin.deepspeed_config, config, world_size)
