@@ -58,3 +58,22 @@ def test_save_refuses_a_state_dict_with_other_keys(tmp_path, toy_model):
     with pytest.raises(ConfigError, match=rf"missing \['{extra}'\], unexpected \['not.a.key'\].*Trainer.model_state_dict"):
         zoo.save(toy_model, tmp_path / "x", state_dict=state)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_model_assigned_after_training_is_published_whole_not_the_sharded_one(tmp_path, monkeypatch):
+    # cmip-cil's runner trains parts of a model per task, then hands the whole model to the last
+    # trainer to publish: under FSDP the gather must not return the trained (sharded) part instead.
+    from toys import ToyData, build_toy
+
+    from zoo.engine import TrainConfig, acceleration
+
+    trainer = Trainer(build_toy(), TrainConfig(out_dir=str(tmp_path / "run"), progress=False), train_data=ToyData())
+    gathered = {"gathered": torch.ones(1)}
+    monkeypatch.setattr(acceleration, "sharded_state", lambda wrapped, optimizer: (gathered, {}))
+    trainer._sharded = True  # as under FSDP over several GPUs
+    assert trainer.model_state_dict() is gathered
+    whole = build_toy()
+    trainer.model = whole
+    state = trainer.model_state_dict()
+    assert state.keys() == whole.state_dict().keys()
+    assert all(torch.equal(state[k], v) for k, v in whole.state_dict().items())

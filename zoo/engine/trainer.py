@@ -150,8 +150,12 @@ class Trainer(EvaluationMixin):
 
     # -- checkpoints --------------------------------------------------------------------------
     def model_state_dict(self) -> dict[str, torch.Tensor]:
-        """The model's full state dict (gathered to rank 0 under FSDP: call it on every rank)."""
-        if self._sharded:
+        """The model's full state dict (gathered to rank 0 under FSDP: call it on every rank).
+
+        A model assigned to ``trainer.model`` after training (a recipe runner publishing a bigger
+        model than the one this trainer trained) was never sharded: its own state dict is returned.
+        """
+        if self._sharded and self.model is self._steps.model:
             return acceleration.sharded_state(self._wrapped, self.optimizer)[0]
         return self.model.state_dict()
 
