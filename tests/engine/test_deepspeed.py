@@ -143,6 +143,13 @@ def test_a_corrupt_partition_file_falls_back_to_the_older_checkpoint(tmp_path):
     (newest / "zero.safetensors").write_bytes(bytes(data))
     with pytest.warns(CheckpointWarning, match="zero.safetensors"):
         assert load_latest_checkpoint(out).path == older
+    # A sidecar of another shape (its manifest rewritten to match) is a CheckpointError, not a traceback.
+    (older / "zero.json").write_text('{"rank": 0}')
+    with pytest.raises(CheckpointError, match="not a list of per-rank records"):
+        deepspeed_zero.read_partitions(older)
+    (older / "zero.json").write_text(json.dumps([{"fp32_groups": 2}]))
+    with pytest.raises(CheckpointError, match="rank 0 lacks fp32 master weights"):
+        deepspeed_zero.read_partitions(older)
 
 
 # -- the settings, without processes ----------------------------------------------------------

@@ -223,6 +223,8 @@ def read_partitions(folder: Path) -> list[dict[str, Any]]:
         tensors = load_file(str(folder / ZERO_TENSORS))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, SafetensorError) as exc:
         raise CheckpointError(f"{folder}: its ZeRO partitions cannot be read ({type(exc).__name__}: {exc}).") from None
+    if not isinstance(metas, list) or not all(isinstance(m, dict) for m in metas):
+        raise CheckpointError(f"{folder}: {ZERO_SIDECAR} is not a list of per-rank records.")
     records = []
     for rank, meta in enumerate(metas):
         prefix = f"r{rank}."
