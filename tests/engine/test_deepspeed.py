@@ -241,3 +241,13 @@ def test_each_trainer_of_a_process_gets_its_own_deepspeed_settings(tmp_path):
     lines = sorted(line for line in done.stdout.splitlines() if line.startswith("run "))
     # 36 samples over 2 ranks: 9 micro-batches of 2 per rank, then 5 of 4 (the last one short).
     assert lines == ["run 0 2 4 9", "run 0 2 4 9", "run 1 4 8 5", "run 1 4 8 5"]
+
+
+@needs_two_devices
+def test_partitions_of_another_zero_stage_are_refused_on_resume(tmp_path):
+    out = tmp_path / "run"
+    _run(out, "--batch-size", "4", "--epochs", "1", "--zero-stage", "2")
+    done = subprocess.run(_command(out, "--batch-size", "4", "--epochs", "2", "--zero-stage", "1", "--resume"),
+                          env=ENV, capture_output=True, text=True, timeout=240)
+    assert done.returncode != 0
+    assert "ZeRO stage 2 partitions of 2 process(es); this run has 2 at stage 1" in done.stderr
