@@ -3,8 +3,9 @@
 accelerate places the model on this process's device, joins the process group ``torchrun`` /
 ``accelerate launch`` describe (gloo on CPU, nccl on GPU), wraps the step module in DDP or FSDP
 or hands it to DeepSpeed's ZeRO (:mod:`zoo.engine.deepspeed_zero`), runs the forward under
-autocast for ``bf16``/``fp16``, scales the fp16 loss (``GradScaler``), skips gradient all-reduce on micro-batches inside an accumulation group
-(``no_sync``), and clips gradients the way each strategy needs. What the engine keeps (sampling,
+autocast for ``bf16``/``fp16``, scales the fp16 loss (``GradScaler``), skips gradient all-reduce
+on micro-batches inside an accumulation group (``no_sync``), and clips gradients the way each
+strategy needs. What the engine keeps (sampling,
 checkpoints, the schedule) and why is written in docs/engine.md ("Decisions").
 
 accelerate keeps its settings in a process-wide singleton (``AcceleratorState``) that refuses a

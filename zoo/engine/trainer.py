@@ -5,8 +5,8 @@ and ``metric`` (a name in :mod:`zoo.metrics`); the trainer supplies optimisation
 gradient accumulation, seeding and determinism, verified checkpoints with bit-exact mid-epoch
 resume, the JSONL log and trackers, and the progress bar. Device placement, mixed precision
 (autocast, fp16 loss scaling), DDP/FSDP wrapping, ``no_sync`` inside accumulation groups and
-gradient clipping are accelerate's (DeepSpeed's ZeRO engine under ``strategy="deepspeed"``,
-:mod:`zoo.engine.deepspeed_zero`) (:mod:`zoo.engine.acceleration`); ``torchrun`` and
+gradient clipping are accelerate's (:mod:`zoo.engine.acceleration`), or DeepSpeed's ZeRO engine's
+under ``strategy="deepspeed"`` (:mod:`zoo.engine.deepspeed_zero`); ``torchrun`` and
 ``accelerate launch`` start the processes.
 
 A model may define ``metric_options`` (a dict, e.g. ``{"num_classes": 5}``) passed to its
