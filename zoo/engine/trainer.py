@@ -314,7 +314,9 @@ class Trainer(EvaluationMixin):
     def _micro_step(self, batch: Any, size: int, closes: bool, first: bool) -> dict[str, torch.Tensor]:
         """Forward and backward of one micro-batch; gradients sum over the group (all-reduced at its end)."""
         acc = self.accelerator
-        if first and not self._deepspeed:  # the raw optimizer: accelerate's wrapper inspects zero_grad's signature on every call
+        # The raw optimizer: accelerate's wrapper inspects zero_grad's signature on every call.
+        # DeepSpeed zeroes its own gradient partitions after each step.
+        if first and not self._deepspeed:
             self.optimizer.zero_grad(set_to_none=True)
         # Inside a group, DDP/FSDP skip the gradient all-reduce: it runs once, on the closing batch.
         # DeepSpeed is told where the group ends instead; it reduces, clips, steps and zeroes there.
@@ -323,7 +325,8 @@ class Trainer(EvaluationMixin):
             loss = total_loss(losses)
             if self._deepspeed:
                 acc.sync_gradients = closes
-            # accelerate divides by `accumulate`; a short last group of an epoch is averaged over its size.
+            # accelerate (DeepSpeed, under deepspeed) divides by `accumulate`; a short last group of an
+            # epoch is averaged over its own size.
             acc.backward(loss if size == self.config.accumulate else loss * (self.config.accumulate / size))
         return {"loss": loss.detach(), **{k: v.detach().reshape(()) for k, v in losses.items() if k != "loss"}}
 
