@@ -100,7 +100,9 @@ def test_zero2_trains_like_one_process_and_stores_partitions_that_add_up_to_the_
     moments = [r["tensors"]["optim.0.exp_avg"].numel() for r in records]
     padding = sum(r["meta"]["group_paddings"][0] for r in records)
     assert moments[0] == moments[1] and sum(moments) == flat.numel() + padding
-    assert not any(b"\x80" == f.read_bytes()[:1] for f in final.iterdir())  # no pickle protocol header
+    # safetensors and JSON only: no pickle (protocol 2+ starts with 0x80) nor torch.save's zip ("PK").
+    assert sorted(f.name for f in final.iterdir()) == ["manifest.json", "state.json", "state.safetensors", "zero.json", "zero.safetensors"]
+    assert not any(f.read_bytes()[:2] == b"PK" or f.read_bytes()[:1] == b"\x80" for f in final.iterdir())
 
     # The checkpoint needs the layout that wrote it: one process (no partitions) refuses it.
     with pytest.raises(CheckpointError, match="written with DeepSpeed ZeRO partitions"):

@@ -142,8 +142,8 @@ DEFAULT_BUCKET = 500_000_000
 def size_buckets(accelerator: Any, module: torch.nn.Module) -> None:
     """Cap ZeRO's communication buckets at the model's trainable size where the config leaves them open.
 
-    DeepSpeed allocates its 5e8-element default whatever the model (2 GB per bucket in fp32; on CPU
-    processes, seconds per micro-step); a bucket larger than every gradient together buys nothing.
+    DeepSpeed allocates two buffers of its 5e8-element default (2 GB each in fp32) every micro-step,
+    whatever the model; a bucket larger than every gradient together buys nothing.
     """
     zero = accelerator.state.deepspeed_plugin.deepspeed_config.setdefault("zero_optimization", {})
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
